@@ -25,6 +25,8 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       CommandLine.HelpCommand.class,
       ConfigCommand.class,
+      IngestCommand.class,
+      DatasetCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
