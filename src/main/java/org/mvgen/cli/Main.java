@@ -27,6 +27,7 @@ import picocli.CommandLine.ParseResult;
       ConfigCommand.class,
       IngestCommand.class,
       DatasetCommand.class,
+      FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
