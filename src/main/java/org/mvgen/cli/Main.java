@@ -25,6 +25,9 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       CommandLine.HelpCommand.class,
       ConfigCommand.class,
+      IngestCommand.class,
+      DatasetCommand.class,
+      FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
