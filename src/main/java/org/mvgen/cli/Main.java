@@ -28,6 +28,9 @@ import picocli.CommandLine.ParseResult;
       IngestCommand.class,
       DatasetCommand.class,
       FfmpegPathCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      ExportCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
