@@ -1,12 +1,13 @@
 package org.mvgen.encoder;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.mvgen.config.Config;
+import org.mvgen.dataset.DatasetFormatException;
+import org.mvgen.dataset.Npy;
 
 /**
  * Opens encoders by spec string.
@@ -110,9 +111,13 @@ public final class Encoders {
     }
     Pca pca;
     try {
-      NpyFloat.Matrix m = NpyFloat.read(file);
-      pca = Pca.fromMatrix(m.data(), m.rows(), m.cols());
-    } catch (IOException | IllegalArgumentException e) {
+      Npy.Array m = Npy.read(file);
+      float[] data = new float[(int) m.rows() * m.cols()];
+      for (int r = 0; r < m.rows(); r++) {
+        m.row(r, data, r * m.cols());
+      }
+      pca = Pca.fromMatrix(data, (int) m.rows(), m.cols());
+    } catch (DatasetFormatException | IllegalArgumentException e) {
       throw new EncoderException(
           "PCA file " + file + " is not a float32 [dim + 1, bands] matrix: " + e.getMessage(), e);
     }

@@ -131,7 +131,7 @@ class MelEncoderTest {
       }
     }
     Path file = dir.resolve("pca.npy");
-    NpyFloat.write(file, pca.toMatrix(), 9, 64);
+    org.mvgen.dataset.Npy.writeFloat32(file, pca.toMatrix(), 9, 64);
     Config c = Config.defaults();
     try (AudioEncoder withPca = Encoders.open("mel?pca=" + file, c)) {
       assertEquals(8, withPca.latentSize());
