@@ -27,6 +27,7 @@ import picocli.CommandLine.ParseResult;
       ConfigCommand.class,
       IngestCommand.class,
       DatasetCommand.class,
+      EncodeCommand.class,
       FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
