@@ -1,0 +1,7 @@
+package org.mvgen.dataset;
+
+/** The part of a dataset a pair belongs to. */
+public enum Split {
+  TRAIN,
+  VALIDATION
+}
