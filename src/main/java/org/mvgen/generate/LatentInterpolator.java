@@ -25,11 +25,20 @@ import java.util.ArrayList;
  * </pre>
  */
 public final class LatentInterpolator {
+  /** How a frame between two latents gets its latent. */
+  public enum Mode {
+    /** Linear blend of the latents before and after the frame's time. */
+    LINEAR,
+    /** The latest latent that ends at or before the frame's time. */
+    HOLD
+  }
+
+  private final Mode mode;
   private final int dim;
   private final int sampleRate;
   private final int hop;
   private final int fps;
-  private final float alpha;
+  private final Smoother smoother;
   private final ArrayList<float[]> window = new ArrayList<>();
 
   /** Index of the first latent in {@link #window}. */
@@ -37,9 +46,15 @@ public final class LatentInterpolator {
 
   private long pushed;
   private long frame;
-  private float[] state;
+  private final float[] blend;
 
   public LatentInterpolator(int dim, int sampleRate, int hop, int fps, double smoothingSeconds) {
+    this(Mode.LINEAR, dim, sampleRate, hop, fps, smoothingSeconds);
+  }
+
+  public LatentInterpolator(
+      Mode mode, int dim, int sampleRate, int hop, int fps, double smoothingSeconds) {
+    this.mode = mode;
     if (dim <= 0 || sampleRate <= 0 || hop <= 0 || fps <= 0) {
       throw new IllegalArgumentException(
           "dim "
@@ -52,15 +67,12 @@ public final class LatentInterpolator {
               + fps
               + " must all be positive");
     }
-    if (!(smoothingSeconds >= 0)) {
-      throw new IllegalArgumentException("smoothing (" + smoothingSeconds + " s) must be >= 0");
-    }
     this.dim = dim;
     this.sampleRate = sampleRate;
     this.hop = hop;
     this.fps = fps;
-    this.alpha =
-        smoothingSeconds == 0 ? 1f : (float) (1 - Math.exp(-1.0 / (fps * smoothingSeconds)));
+    this.smoother = new Smoother(fps, smoothingSeconds);
+    this.blend = new float[dim];
   }
 
   /** The sample at which the audio described by frame {@code k} ends: {@code round(k*sr/fps)}. */
@@ -76,8 +88,12 @@ public final class LatentInterpolator {
   /** Latent index that must have been pushed before frame {@code k} can be computed. */
   public long latentNeeded(long k) {
     long e = endSample(k, sampleRate, fps);
-    // ceil(e / hop - 1), never below 0.
-    return Math.max(0, Math.floorDiv(e + hop - 1, hop) - 1);
+    return switch (mode) {
+      // ceil(e / hop - 1), never below 0.
+      case LINEAR -> Math.max(0, Math.floorDiv(e + hop - 1, hop) - 1);
+      // floor(e / hop - 1), never below 0.
+      case HOLD -> Math.max(0, e / hop - 1);
+    };
   }
 
   /** Appends the next latent (index {@link #pushed()}); the array is copied. */
@@ -122,7 +138,7 @@ public final class LatentInterpolator {
     } else {
       long r = e - hop; // p = r / hop
       lo = r / hop;
-      w = (float) (r - lo * hop) / hop;
+      w = mode == Mode.HOLD ? 0 : (float) (r - lo * hop) / hop;
     }
     long hi = w == 0 ? lo : lo + 1;
     // Latents before lo are never needed again: frames only move forward.
@@ -132,18 +148,10 @@ public final class LatentInterpolator {
     }
     float[] a = get(lo);
     float[] b = get(hi);
-    if (state == null) {
-      state = new float[dim];
-      for (int j = 0; j < dim; j++) {
-        state[j] = a[j] + w * (b[j] - a[j]);
-      }
-    } else {
-      for (int j = 0; j < dim; j++) {
-        float x = a[j] + w * (b[j] - a[j]);
-        state[j] += alpha * (x - state[j]);
-      }
+    for (int j = 0; j < dim; j++) {
+      blend[j] = a[j] + w * (b[j] - a[j]);
     }
-    System.arraycopy(state, 0, dst, off, dim);
+    smoother.apply(blend, 0, dim, dst, off);
     frame++;
   }
 

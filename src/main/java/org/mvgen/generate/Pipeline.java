@@ -3,6 +3,7 @@ package org.mvgen.generate;
 import org.mvgen.decoder.FrameGenerator;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.encoder.WindowEncoder;
 import org.mvgen.util.Progress;
 
 /**
@@ -34,10 +35,21 @@ public final class Pipeline {
    * @param batch frames per generator call
    * @param live generate as soon as latents arrive, skipping frames when behind
    * @param maxBacklog live only: frames allowed to wait before the oldest are skipped
+   * @param interpolation how frames between two latents of a streaming encoder get theirs
+   * @param exactWindows for a {@link WindowEncoder} (mel), encode the exact window ending at each
+   *     frame — the latents training used — instead of interpolating its hop-spaced latents
    */
   public record Settings(
-      int fps, int size, double smoothing, int batch, boolean live, int maxBacklog) {
+      int fps,
+      int size,
+      double smoothing,
+      int batch,
+      boolean live,
+      int maxBacklog,
+      LatentInterpolator.Mode interpolation,
+      boolean exactWindows) {
     public Settings {
+      java.util.Objects.requireNonNull(interpolation, "interpolation");
       if (fps <= 0 || size <= 0 || batch <= 0 || maxBacklog <= 0) {
         throw new IllegalArgumentException(
             "fps "
@@ -56,7 +68,12 @@ public final class Pipeline {
     }
 
     public Settings(int fps, int size, double smoothing, int batch, boolean live) {
-      this(fps, size, smoothing, batch, live, 2);
+      this(fps, size, smoothing, batch, live, 2, LatentInterpolator.Mode.LINEAR, true);
+    }
+
+    /** The same settings for live (or not). */
+    public Settings withLive(boolean on) {
+      return new Settings(fps, size, smoothing, batch, on, maxBacklog, interpolation, exactWindows);
     }
   }
 
@@ -120,18 +137,22 @@ public final class Pipeline {
           "source rate " + source.sampleRate() + " != encoder rate " + encoder.sampleRate());
     }
     int dim = encoder.latentSize();
-    int gsize = generator.frameSize();
-    int size = settings.size();
-    int batch = settings.batch();
-    LatentInterpolator li =
-        new LatentInterpolator(
-            dim, encoder.sampleRate(), encoder.hop(), settings.fps(), settings.smoothing());
-    Batch b = new Batch(dim, gsize, size, batch);
+    Batch b = new Batch(dim, generator.frameSize(), settings.size(), settings.batch());
     // Small reads live (about 6 ms at 44.1 kHz) keep latency low; large ones offline for speed.
     float[] buf = new float[settings.live() ? 256 : 16384];
     long samples = 0;
     long skipped = 0;
-    try (AudioEncoder.Session session = encoder.openSession()) {
+    SessionLatents session = null;
+    try {
+      FrameLatents fl;
+      if (encoder instanceof WindowEncoder w && settings.exactWindows()) {
+        fl = new WindowLatents(w, settings.fps(), settings.smoothing(), buf.length);
+      } else {
+        session =
+            new SessionLatents(
+                encoder, settings.interpolation(), settings.fps(), settings.smoothing());
+        fl = session;
+      }
       while (!stopped) {
         int n = source.read(buf, 0, buf.length);
         if (n < 0) {
@@ -139,70 +160,57 @@ public final class Pipeline {
         }
         sink.audio(buf, 0, n);
         samples += n;
-        push(li, session.push(buf, 0, n));
+        fl.feed(buf, 0, n);
         if (settings.live()) {
-          skipped += skipBacklog(li, b);
-          drain(li, b, sink, frameLimit, 1, progress);
+          skipped += skipBacklog(fl, b);
+          drain(fl, b, sink, frameLimit, 1, progress);
         } else {
-          drain(li, b, sink, frameLimit, batch, progress);
+          drain(fl, b, sink, frameLimit, settings.batch(), progress);
         }
       }
       if (!stopped) {
-        // The source ended: flush the session with silence until every frame inside the audio has
-        // its latents. Latents computed over the zero padding beyond the end are what encode()
-        // gives for the last partial hop, so render agrees with the whole-signal encoder.
+        // The source ended: every frame inside the audio gets its latents, no more.
         long frames =
             Math.min(
                 frameLimit,
                 LatentInterpolator.framesFor(samples, encoder.sampleRate(), settings.fps()));
-        float[] zeros = new float[encoder.hop()];
-        int guard = encoder.delay() / encoder.hop() + 4;
-        while (frames > 0 && li.pushed() <= li.latentNeeded(frames - 1) && guard-- > 0) {
-          push(li, session.push(zeros, 0, zeros.length));
-        }
-        drain(li, b, sink, frames, 1, progress);
+        fl.finish(frames);
+        drain(fl, b, sink, frames, 1, progress);
       }
       return new Stats(samples, b.emitted, skipped);
     } catch (EncoderException e) {
       throw new GenerateException(
           "The encoder '" + encoder.spec() + "' failed: " + e.getMessage(), e);
-    }
-  }
-
-  private static void push(LatentInterpolator li, float[][] zs) {
-    for (float[] z : zs) {
-      li.push(z);
+    } finally {
+      if (session != null) {
+        session.close();
+      }
     }
   }
 
   /** Live: when more than maxBacklog frames are ready, advances past the oldest ones. */
-  private int skipBacklog(LatentInterpolator li, Batch b) {
-    int ready = 0;
-    for (long k = li.frame();
-        ready <= settings.maxBacklog() && li.pushed() > li.latentNeeded(k);
-        k++) {
-      ready++;
-    }
+  private int skipBacklog(FrameLatents fl, Batch b) {
+    int ready = fl.ready(settings.maxBacklog() + 1 + 10_000);
     int skip = 0;
     while (ready - skip > settings.maxBacklog()) {
-      li.next(b.scratch, 0);
+      fl.next(b.scratch, 0);
       skip++;
     }
     return skip;
   }
 
   /**
-   * Generates ready frames below {@code limit} in batches of {@code batch}; leftovers smaller than
-   * a batch wait for more latents unless {@code min} allows them.
+   * Generates ready frames below {@code limit} in batches; a leftover smaller than {@code min}
+   * waits for more latents.
    */
   private void drain(
-      LatentInterpolator li, Batch b, FrameSink sink, long limit, int min, Progress progress)
+      FrameLatents fl, Batch b, FrameSink sink, long limit, int min, Progress progress)
       throws GenerateException {
-    while (li.ready() && li.frame() < limit) {
+    while (fl.frame() < limit && fl.ready(1) > 0) {
       if (b.count == 0) {
-        b.first = li.frame();
+        b.first = fl.frame();
       }
-      li.next(b.latents, b.count * b.dim);
+      fl.next(b.latents, b.count * b.dim);
       b.count++;
       if (b.count == b.capacity) {
         b.flush(generator, sink, progress);

@@ -105,4 +105,43 @@ class PipelineTest {
     }
     assertTrue(gen.calls > rendered.frames.size() / 4, "live generates in small batches");
   }
+
+  @Test
+  void aWindowEncoderGivesEachFrameTheLatentOfItsOwnWindow() throws Exception {
+    float[] pcm = TestModels.bursts(SR, 1.3);
+    int window = 400;
+    var enc = new TestModels.WindowRms(SR, 1000, window);
+    var gen = new TestModels.ColourGenerator(SIZE);
+    var p = new Pipeline(enc, gen, new Pipeline.Settings(FPS, SIZE, 0, 4, false));
+    var sink = new TestModels.CollectSink(SIZE);
+    p.run(new PcmSource(pcm, SR), sink, Progress.SILENT.start("", 0, ""));
+    assertEquals(LatentInterpolator.framesFor(pcm.length, SR, FPS), sink.frames.size());
+    float[] win = new float[window];
+    float[] z = new float[2];
+    byte[] rgb = new byte[SIZE * SIZE * 3];
+    for (long k : sink.frames.keySet()) {
+      long e = LatentInterpolator.endSample(k, SR, FPS);
+      for (int i = 0; i < window; i++) {
+        long s = e - window + i;
+        win[i] = s < 0 ? 0 : pcm[(int) s];
+      }
+      enc.encodeWindow(win, 0, z, 0);
+      gen.generate(z, 1, rgb);
+      assertArrayEquals(rgb, sink.frames.get(k), "frame " + k);
+    }
+  }
+
+  @Test
+  void holdModeUsesTheLatestLatentEndingAtOrBeforeTheFrame() {
+    var li = new LatentInterpolator(LatentInterpolator.Mode.HOLD, 1, 1000, 100, 30, 0);
+    for (int n = 0; n < 30; n++) {
+      li.push(new float[] {n});
+    }
+    float[] z = new float[1];
+    for (int k = 0; li.ready(); k++) {
+      li.next(z, 0);
+      long e = LatentInterpolator.endSample(k, 1000, 30);
+      assertEquals(Math.max(0, e / 100 - 1), z[0], 0, "frame " + k);
+    }
+  }
 }

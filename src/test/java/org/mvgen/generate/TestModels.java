@@ -11,7 +11,7 @@ final class TestModels {
    * Latent n = (RMS, mean) of hop n, i.e. of samples [n*hop, (n+1)*hop). A session emits latent n
    * only once {@code delay} more samples have arrived, like a real causal encoder with look-ahead.
    */
-  static final class RmsEncoder implements AudioEncoder {
+  static class RmsEncoder implements AudioEncoder {
     final int sampleRate;
     final int hop;
     final int delay;
@@ -107,6 +107,28 @@ final class TestModels {
 
     @Override
     public void close() {}
+  }
+
+  /** RMS and mean of the exact window ending at each latent's time, like the mel encoder. */
+  static final class WindowRms extends RmsEncoder implements org.mvgen.encoder.WindowEncoder {
+    final int window;
+
+    WindowRms(int sampleRate, int hop, int window) {
+      super(sampleRate, hop, 0);
+      this.window = window;
+    }
+
+    @Override
+    public int window() {
+      return window;
+    }
+
+    @Override
+    public void encodeWindow(float[] pcm, int off, float[] dst, int dstOff) {
+      float[] f = features(pcm, off, window, window);
+      dst[dstOff] = f[0];
+      dst[dstOff + 1] = f[1];
+    }
   }
 
   /** Paints a flat colour from the latent: red = RMS, green = mean, blue = a gradient. */
