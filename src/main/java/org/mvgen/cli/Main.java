@@ -26,6 +26,7 @@ import picocli.CommandLine.ParseResult;
       CommandLine.HelpCommand.class,
       ConfigCommand.class,
       EncodeCommand.class,
+      DevicesCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

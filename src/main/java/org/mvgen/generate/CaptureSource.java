@@ -61,6 +61,18 @@ public final class CaptureSource implements AudioSource {
     return out;
   }
 
+  /** Whether the input named exactly {@code device} can record {@code sampleRate} Hz mono. */
+  public static boolean supports(String device, int sampleRate) {
+    DataLine.Info info =
+        new DataLine.Info(TargetDataLine.class, new AudioFormat(sampleRate, 16, 1, true, false));
+    for (Mixer.Info mi : AudioSystem.getMixerInfo()) {
+      if (mi.getName().equals(device) && AudioSystem.getMixer(mi).isLineSupported(info)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Opens input {@code device} (a name from {@link #devices()}, or a unique part of one; {@code
    * null}: the system default) at {@code sampleRate}, 16-bit mono.
