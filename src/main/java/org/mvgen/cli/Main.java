@@ -25,6 +25,9 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       CommandLine.HelpCommand.class,
       ConfigCommand.class,
+      IngestCommand.class,
+      DatasetCommand.class,
+      FfmpegPathCommand.class,
       EncodeCommand.class,
       DevicesCommand.class,
     })
