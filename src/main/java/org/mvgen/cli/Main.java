@@ -30,6 +30,8 @@ import picocli.CommandLine.ParseResult;
       FfmpegPathCommand.class,
       EncodeCommand.class,
       DevicesCommand.class,
+      RenderCommand.class,
+      LiveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
