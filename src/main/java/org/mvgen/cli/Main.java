@@ -28,6 +28,9 @@ import picocli.CommandLine.ParseResult;
       IngestCommand.class,
       DatasetCommand.class,
       EncodeCommand.class,
+      DevicesCommand.class,
+      RenderCommand.class,
+      LiveCommand.class,
       FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
