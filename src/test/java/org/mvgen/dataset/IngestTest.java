@@ -155,6 +155,16 @@ class IngestTest {
     assertTrue(missing.getMessage().contains("/no/such/file.mp4"));
   }
 
+  @Test
+  void urlWithoutYtDlpSaysHowToInstallIt(@TempDir Path out) {
+    MvgenException e =
+        assertThrows(
+            MvgenException.class,
+            () -> YtDlp.download("https://example.org/v", out, out.toString()));
+    assertTrue(e.getMessage().contains("https://example.org/v"), e.getMessage());
+    assertTrue(e.getMessage().contains("install"), e.getMessage());
+  }
+
   /** A plain 16-bit PCM WAV file of silence with one click. */
   static void writeWav(Path f, int rate, int samples) throws Exception {
     java.nio.ByteBuffer b =
