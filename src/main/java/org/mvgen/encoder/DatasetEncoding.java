@@ -1,0 +1,236 @@
+package org.mvgen.encoder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mvgen.audio.AudioTrack;
+import org.mvgen.config.Config;
+import org.mvgen.dataset.Alignment;
+import org.mvgen.dataset.Dataset;
+import org.mvgen.dataset.DatasetFormatException;
+import org.mvgen.dataset.EncoderRecord;
+import org.mvgen.dataset.Npy;
+import org.mvgen.dataset.Split;
+import org.mvgen.util.Progress;
+
+/**
+ * Computes the latents of every pair of a dataset with one encoder: one float32 {@code [pairs,
+ * latentSize]} {@code .npy} file per source under {@code latents/<id>/}, then the encoder's record
+ * in the manifest (last, so a crashed run never looks complete). Resumable: a source whose file
+ * exists with the right shape is skipped.
+ *
+ * <pre>
+ * Result r = DatasetEncoding.run(dataset, "mel?pca=16", config, ProgressBars.console(System.err));
+ * </pre>
+ *
+ * <p>Alignment: latent row {@code k} describes what a causal encoder knows when frame {@code k} is
+ * shown. A {@link WindowEncoder} gets exactly pair {@code k}'s window; any other encoder runs over
+ * the whole source audio (so it sees its full context) and row {@code k} is the last latent whose
+ * audio ends at or before {@code end(k)}.
+ */
+public final class DatasetEncoding {
+  private DatasetEncoding() {}
+
+  /**
+   * What was done.
+   *
+   * @param record the record added to the manifest
+   * @param encodedSources sources computed in this run
+   * @param skippedSources sources whose latents were already complete
+   * @param pairs pairs in the dataset
+   * @param seconds wall-clock time of the run
+   */
+  public record Result(
+      EncoderRecord record, int encodedSources, int skippedSources, long pairs, double seconds) {}
+
+  /** Encodes every source of {@code ds} with the encoder of {@code spec}. */
+  public static Result run(Dataset ds, String spec, Config config, Progress.Factory progress)
+      throws EncoderException, IOException {
+    long t0 = System.nanoTime();
+    EncoderSpec s = EncoderSpec.parse(spec);
+    config = forDataset(config, ds);
+    int fitDim = s.kind().equals("mel") ? Encoders.pcaToFit(s) : 0;
+    AudioEncoder enc;
+    String recordedSpec = spec;
+    Map<String, Object> info = new LinkedHashMap<>();
+    if (fitDim > 0) {
+      Map<String, String> base = new LinkedHashMap<>(s.options());
+      base.remove("pca");
+      MelEncoder mel =
+          (MelEncoder) Encoders.open(new EncoderSpec("mel", null, base).toString(), config);
+      Pca pca = fitPca(ds, mel, fitDim, config.getInt("encoder.pca_max_frames"), progress);
+      String relSpec = null;
+      MelEncoder probe = mel.withPca(pca, spec);
+      Path pcaFile = ds.dir().resolve("latents").resolve(probe.id()).resolve("pca.npy");
+      Files.createDirectories(pcaFile.getParent());
+      Npy.writeFloat32(pcaFile, pca.toMatrix(), pca.dim() + 1, pca.inputs());
+      Map<String, String> withFile = new LinkedHashMap<>(base);
+      withFile.put("pca", ds.dir().relativize(pcaFile).toString().replace('\\', '/'));
+      relSpec = new EncoderSpec("mel", null, withFile).toString();
+      enc = mel.withPca(pca, relSpec);
+      recordedSpec = relSpec;
+      double[] ex = pca.explained();
+      double sum = 0;
+      for (double e : ex) {
+        sum += e;
+      }
+      info.put("pca_explained_variance", sum);
+    } else {
+      enc = Encoders.open(spec, config, Path.of(""));
+      recordedSpec = enc.spec();
+    }
+    try (AudioEncoder e = enc) {
+      return encodeAll(ds, e, recordedSpec, info, progress, t0);
+    }
+  }
+
+  private static Result encodeAll(
+      Dataset ds,
+      AudioEncoder enc,
+      String recordedSpec,
+      Map<String, Object> info,
+      Progress.Factory progress,
+      long t0)
+      throws EncoderException, IOException {
+    String id = enc.id();
+    int dim = enc.latentSize();
+    int encoded = 0;
+    int skipped = 0;
+    try (Progress p = progress.start("encode " + id, ds.size(), "pairs")) {
+      for (Dataset.Source src : ds.sources()) {
+        Path file = ds.latentFile(id, src);
+        if (isComplete(file, src.pairs(), dim)) {
+          skipped++;
+          p.step(src.pairs());
+          continue;
+        }
+        Files.createDirectories(file.getParent());
+        float[] z = encodeSource(ds, src, enc, p);
+        Npy.writeFloat32(file, z, src.pairs(), dim);
+        encoded++;
+      }
+    }
+    info.put("sample_rate", enc.sampleRate());
+    info.put("hop", enc.hop());
+    info.put("delay", enc.delay());
+    info.put(
+        "alignment",
+        enc instanceof WindowEncoder w
+            ? "row k = features of pair k's window"
+            : "row k = last latent whose audio ends at or before end(k)");
+    EncoderRecord r = new EncoderRecord(id, recordedSpec, dim, info);
+    ds.recordEncoder(r);
+    return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The config with the audio settings of the dataset, which win over the user's. */
+  static Config forDataset(Config config, Dataset ds) throws EncoderException {
+    var p = ds.params();
+    try {
+      return config
+          .with("audio.sample_rate", (long) p.sampleRate(), "dataset " + ds.dir())
+          .with("audio.window", (long) p.window(), "dataset " + ds.dir())
+          .with("video.fps", (long) p.fps(), "dataset " + ds.dir());
+    } catch (org.mvgen.config.ConfigException e) {
+      throw new EncoderException("Cannot apply the settings of dataset " + ds.dir(), e);
+    }
+  }
+
+  private static boolean isComplete(Path file, int rows, int cols) {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    try {
+      Npy.Array a = Npy.read(file);
+      return a.rows() == rows && a.cols() == cols && a.dtype() == Npy.DType.FLOAT32;
+    } catch (DatasetFormatException e) {
+      return false; // a damaged file is recomputed
+    }
+  }
+
+  /** The latents of one source, row-major {@code [pairs, latentSize]}. */
+  static float[] encodeSource(Dataset ds, Dataset.Source src, AudioEncoder enc, Progress p)
+      throws EncoderException, IOException {
+    Alignment a = ds.params().alignment();
+    AudioTrack audio = ds.audio(src);
+    int dim = enc.latentSize();
+    float[] out = new float[src.pairs() * dim];
+    if (enc instanceof WindowEncoder w
+        && w.window() == a.window()
+        && enc.sampleRate() == a.sampleRate()) {
+      float[] win = new float[a.window()];
+      for (int k = 0; k < src.pairs(); k++) {
+        audio.read(a.start(k), win, 0, win.length);
+        w.encodeWindow(win, 0, out, k * dim);
+        if (k % 256 == 255) {
+          p.step(256);
+        }
+      }
+      p.step(src.pairs() % 256);
+      return out;
+    }
+    if (audio.length() > Integer.MAX_VALUE / 2) {
+      throw new EncoderException(
+          "Source " + src.id() + " has " + audio.length() + " samples: too long to encode at once");
+    }
+    float[] pcm = audio.read(0, (int) audio.length());
+    double ratio = (double) enc.sampleRate() / a.sampleRate();
+    if (enc.sampleRate() != a.sampleRate()) {
+      pcm = Resampler.resample(pcm, a.sampleRate(), enc.sampleRate());
+    }
+    // One hop of silence in front: latent n then covers audio ending at n * hop of the source,
+    // so every pair (even k = 0) has a latent at or before its end.
+    int hop = enc.hop();
+    float[] padded = new float[hop + pcm.length];
+    System.arraycopy(pcm, 0, padded, hop, pcm.length);
+    float[][] z = enc.encode(padded);
+    for (int k = 0; k < src.pairs(); k++) {
+      long end = Math.round(a.end(k) * ratio);
+      int n = (int) Math.min(z.length - 1, end / hop);
+      System.arraycopy(z[n], 0, out, k * dim, dim);
+    }
+    p.step(src.pairs());
+    return out;
+  }
+
+  /** Fits a PCA on the features of (at most {@code max}, evenly spaced) training pairs. */
+  static Pca fitPca(Dataset ds, MelEncoder mel, int dim, int max, Progress.Factory progress)
+      throws IOException, EncoderException {
+    long[] train = ds.pairs(Split.TRAIN);
+    if (train.length < 2) {
+      train = new long[(int) ds.size()];
+      for (int i = 0; i < train.length; i++) {
+        train[i] = i;
+      }
+    }
+    int n = Math.min(train.length, Math.max(2, max));
+    if (n <= dim) {
+      throw new EncoderException(
+          "Dataset "
+              + ds.dir()
+              + " has only "
+              + n
+              + " training pairs: too few to fit a PCA of "
+              + dim
+              + " dimensions. Use fewer (mel?pca=N with N < "
+              + n
+              + ") or plain 'mel'.");
+    }
+    if (dim > mel.latentSize()) {
+      throw new EncoderException(
+          "mel?pca=" + dim + " asks for more dimensions than the " + mel.latentSize() + " bands");
+    }
+    float[][] f = new float[n][mel.latentSize()];
+    try (Progress p = progress.start("fit PCA", n, "pairs")) {
+      for (int i = 0; i < n; i++) {
+        long pair = train[(int) ((long) i * train.length / n)];
+        float[] w = ds.audioWindow(pair);
+        mel.encodeWindow(w, 0, f[i], 0);
+        p.step(1);
+      }
+    }
+    return Pca.fit(f, dim);
+  }
+}

@@ -1,0 +1,138 @@
+package org.mvgen.encoder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.mvgen.config.Config;
+import org.mvgen.dataset.DatasetFormatException;
+import org.mvgen.dataset.Npy;
+
+/**
+ * Opens encoders by spec string.
+ *
+ * <pre>
+ * try (AudioEncoder enc = Encoders.open("rave:models/vintage.ts", config)) { ... }
+ * </pre>
+ *
+ * <p>Specs: {@code mel} (log-mel bands), {@code mel?bands=80&hop=2048}, {@code mel?pca=FILE.npy} (a
+ * PCA written by {@code mvgen encode}; {@code mel?pca=16} asks {@code mvgen encode} to fit one),
+ * {@code rave:FILE.ts} and {@code rave:FILE.ts?mode=sample}.
+ */
+public final class Encoders {
+  private Encoders() {}
+
+  /** Opens an encoder, resolving relative paths against the working directory. */
+  public static AudioEncoder open(String spec, Config config) throws EncoderException {
+    return open(spec, config, Path.of(""));
+  }
+
+  /** Opens an encoder, resolving relative paths in the spec against {@code base}. */
+  public static AudioEncoder open(String spec, Config config, Path base) throws EncoderException {
+    EncoderSpec s = EncoderSpec.parse(spec);
+    if (s.kind().equals("mel")) {
+      return openMel(s, config, base);
+    }
+    List<String> kinds = new ArrayList<>(List.of("mel"));
+    for (EncoderFactory f : ServiceLoader.load(EncoderFactory.class)) {
+      if (f.kind().equals(s.kind())) {
+        return f.open(s, config, base);
+      }
+      kinds.add(f.kind());
+    }
+    throw new EncoderException(
+        "Unknown encoder '"
+            + s.kind()
+            + "' in spec '"
+            + spec
+            + "': use one of "
+            + String.join(", ", kinds)
+            + " (for example --encoder mel or --encoder rave:model.ts)");
+  }
+
+  /** The mel parameters of the config, overridden by the spec's {@code bands} and {@code hop}. */
+  public static MelEncoder.Params melParams(EncoderSpec s, Config config) throws EncoderException {
+    int sr = config.getInt("audio.sample_rate");
+    int hop = config.getInt("encoder.mel_hop");
+    if (hop == 0) {
+      hop = (int) Math.round((double) sr / config.getInt("video.fps"));
+    }
+    hop = s.intOption("hop", hop);
+    int bands = s.intOption("bands", config.getInt("encoder.mel_bands"));
+    if (hop <= 0 || bands <= 0) {
+      throw new EncoderException("Encoder spec " + s + ": hop and bands must be positive");
+    }
+    try {
+      return new MelEncoder.Params(
+          sr,
+          config.getInt("audio.window"),
+          hop,
+          bands,
+          config.getDouble("encoder.mel_fmin"),
+          config.getDouble("encoder.mel_fmax"));
+    } catch (IllegalArgumentException e) {
+      throw new EncoderException("Encoder spec " + s + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The number of PCA dimensions a {@code mel?pca=D} spec asks to fit, or 0 when it names a PCA
+   * file or none.
+   */
+  public static int pcaToFit(EncoderSpec s) {
+    String p = s.options().get("pca");
+    return p != null && p.matches("\\d+") ? Integer.parseInt(p) : 0;
+  }
+
+  private static MelEncoder openMel(EncoderSpec s, Config config, Path base)
+      throws EncoderException {
+    s.requireOnly("bands", "hop", "pca");
+    if (s.path() != null) {
+      throw new EncoderException("Encoder spec " + s + ": mel takes no file (write mel?pca=FILE)");
+    }
+    MelEncoder.Params p = melParams(s, config);
+    String pcaOpt = s.options().get("pca");
+    if (pcaOpt == null) {
+      return new MelEncoder(p, null, s.toString());
+    }
+    if (pcaToFit(s) > 0) {
+      throw new EncoderException(
+          "Encoder spec "
+              + s
+              + " asks for a PCA fitted on a dataset: run 'mvgen encode DATASET --encoder "
+              + s
+              + "', then use the spec it records (mel?pca=latents/<id>/pca.npy)");
+    }
+    Path file = base.resolve(pcaOpt);
+    if (!Files.isRegularFile(file)) {
+      throw new EncoderException(
+          "PCA file " + file + " of encoder spec " + s + " does not exist: run mvgen encode again");
+    }
+    Pca pca;
+    try {
+      Npy.Array m = Npy.read(file);
+      float[] data = new float[(int) m.rows() * m.cols()];
+      for (int r = 0; r < m.rows(); r++) {
+        m.row(r, data, r * m.cols());
+      }
+      pca = Pca.fromMatrix(data, (int) m.rows(), m.cols());
+    } catch (DatasetFormatException | IllegalArgumentException e) {
+      throw new EncoderException(
+          "PCA file " + file + " is not a float32 [dim + 1, bands] matrix: " + e.getMessage(), e);
+    }
+    if (pca.inputs() != p.bands()) {
+      throw new EncoderException(
+          "PCA file "
+              + file
+              + " was fitted on "
+              + pca.inputs()
+              + " mel bands but the encoder has "
+              + p.bands()
+              + ": set bands="
+              + pca.inputs()
+              + " in the spec or encoder.mel_bands");
+    }
+    return new MelEncoder(p, pca, s.toString());
+  }
+}
