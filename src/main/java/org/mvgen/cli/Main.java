@@ -25,7 +25,13 @@ import picocli.CommandLine.ParseResult;
     subcommands = {
       CommandLine.HelpCommand.class,
       ConfigCommand.class,
+      IngestCommand.class,
+      DatasetCommand.class,
       EncodeCommand.class,
+      DevicesCommand.class,
+      RenderCommand.class,
+      LiveCommand.class,
+      FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -39,12 +39,14 @@ public record Alignment(int sampleRate, int fps, int window) {
     return Math.floorDiv(k * 1_000_000L, fps);
   }
 
-  /** How many frames a stream of {@code durationMicros} holds: those shown before it ends. */
+  /**
+   * How many frames a stream of {@code durationMicros} holds: those shown for at least half their
+   * time before it ends, i.e. {@code round(duration * fps)}.
+   */
   public long frameCount(long durationMicros) {
     if (durationMicros <= 0) {
       return 0;
     }
-    // Frames k with k / fps < duration.
-    return Math.floorDiv(durationMicros * fps - 1, 1_000_000L) + 1;
+    return Math.floorDiv(2 * durationMicros * fps + 999_999L, 2_000_000L);
   }
 }

@@ -120,7 +120,8 @@ class DatasetWriterTest {
     assertEquals(3675, a.end(2));
     assertEquals(-2048, a.start(0));
     assertEquals(25, new Alignment(44100, 25, 2048).frameCount(1_000_000));
-    assertEquals(26, new Alignment(44100, 25, 2048).frameCount(1_000_001));
+    assertEquals(25, new Alignment(44100, 25, 2048).frameCount(1_000_400));
+    assertEquals(26, new Alignment(44100, 25, 2048).frameCount(1_020_001));
   }
 
   @Test

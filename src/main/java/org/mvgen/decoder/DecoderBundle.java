@@ -1,0 +1,201 @@
+package org.mvgen.decoder;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.bytedeco.pytorch.Tensor;
+import org.mvgen.torch.Torch;
+import org.mvgen.torch.TorchException;
+import org.mvgen.util.AtomicFiles;
+
+/**
+ * A trained decoder in one file ({@code model.mvgen}): everything generation needs and nothing
+ * else. It is a zip holding {@code bundle.json} (architecture, the encoder id and spec the latents
+ * came from, latent normalisation, training metadata) and {@code weights.bin} (every tensor of the
+ * network, see {@link TensorState}).
+ *
+ * <pre>
+ * try (Decoder g = DecoderBundle.load(Path.of("run/model.mvgen"), encoder.id())) {
+ *   g.generate(latents, n, rgb);
+ * }
+ * </pre>
+ *
+ * @param spec the architecture
+ * @param encoderId id of the encoder whose latents the decoder was trained on
+ * @param encoderSpec spec string that encoder was opened from ({@code mel}, {@code rave:x.ts})
+ * @param norm latent normalisation measured on the training pairs
+ * @param training free-form training metadata (steps, seed, losses, dataset, date)
+ */
+public record DecoderBundle(
+    DecoderSpec spec,
+    String encoderId,
+    String encoderSpec,
+    LatentNorm norm,
+    Map<String, Object> training) {
+  public static final String FORMAT = "mvgen-decoder";
+  public static final int VERSION = 1;
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Writes the bundle with the weights of {@code net} to {@code file}, atomically. */
+  public void write(Path file, DecoderNet net) throws IOException {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("format", FORMAT);
+    meta.put("version", VERSION);
+    meta.put("spec", spec.toMap());
+    meta.put("encoder", Map.of("id", encoderId, "spec", encoderSpec));
+    Map<String, Object> n = new LinkedHashMap<>();
+    n.put("latentMean", norm.mean());
+    n.put("latentStd", norm.std());
+    n.put("frames", "RGB bytes x <-> x / 127.5 - 1, channel-first; network output is tanh");
+    meta.put("normalisation", n);
+    meta.put("training", training);
+    ByteArrayOutputStream weights = new ByteArrayOutputStream();
+    TensorState.write(net.state(), weights);
+    writeZip(
+        file,
+        Map.of("bundle.json", JSON.writeValueAsBytes(meta), "weights.bin", weights.toByteArray()));
+  }
+
+  /** Reads the description of a bundle without loading libtorch. */
+  public static DecoderBundle read(Path file) throws ModelLoadException {
+    Map<String, byte[]> z = readZip(file, "model bundle");
+    byte[] json = z.get("bundle.json");
+    if (json == null || !z.containsKey("weights.bin")) {
+      throw new ModelLoadException(
+          file + " is not an mvgen model bundle (no bundle.json or weights.bin inside).");
+    }
+    try {
+      Map<?, ?> m = JSON.readValue(json, Map.class);
+      if (!FORMAT.equals(m.get("format"))) {
+        throw new ModelLoadException(file + " is not an mvgen decoder bundle (format field).");
+      }
+      int version = ((Number) m.get("version")).intValue();
+      if (version > VERSION) {
+        throw new ModelLoadException(
+            file
+                + " has bundle version "
+                + version
+                + "; this mvgen reads up to "
+                + VERSION
+                + ". Update mvgen.");
+      }
+      Map<?, ?> enc = (Map<?, ?>) m.get("encoder");
+      Map<?, ?> n = (Map<?, ?>) m.get("normalisation");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> training = (Map<String, Object>) m.get("training");
+      return new DecoderBundle(
+          DecoderSpec.fromMap((Map<?, ?>) m.get("spec")),
+          (String) enc.get("id"),
+          (String) enc.get("spec"),
+          new LatentNorm(floats(n.get("latentMean")), floats(n.get("latentStd"))),
+          training == null ? Map.of() : training);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelLoadException(file + " has an unreadable bundle.json: " + e.getMessage(), e);
+    }
+  }
+
+  /** Loads a bundle as a frame generator on the CPU, whatever encoder it was trained with. */
+  public static Decoder load(Path file) throws ModelLoadException, TorchException {
+    return load(file, null);
+  }
+
+  /**
+   * Loads a bundle as a frame generator, failing if it was trained with another encoder than {@code
+   * encoderId} (an id or spec; {@code null} accepts any).
+   */
+  public static Decoder load(Path file, String encoderId)
+      throws ModelLoadException, TorchException {
+    DecoderBundle b = read(file);
+    b.checkEncoder(file, encoderId);
+    Torch.load();
+    DecoderNet net = new DecoderNet(b.spec());
+    try (InputStream in =
+        new ByteArrayInputStream(readZip(file, "model bundle").get("weights.bin"))) {
+      Map<String, Tensor> w = TensorState.read(in);
+      TensorState.copyInto(net.state(), w, file.toString());
+    } catch (IOException e) {
+      net.close();
+      throw new ModelLoadException(file + ": weights do not load: " + e.getMessage(), e);
+    }
+    return new Decoder(b, net);
+  }
+
+  /** Fails with a message naming both encoders when {@code encoderId} is not this bundle's. */
+  public void checkEncoder(Path file, String encoderId) throws ModelLoadException {
+    if (encoderId != null && !encoderId.equals(this.encoderId) && !encoderId.equals(encoderSpec)) {
+      throw new ModelLoadException(
+          "Model "
+              + file
+              + " was trained on latents of encoder '"
+              + this.encoderId
+              + "' ("
+              + encoderSpec
+              + "), but encoder '"
+              + encoderId
+              + "' was given. Use --encoder "
+              + encoderSpec
+              + " (the same weights), or train a model on this encoder's latents.");
+    }
+  }
+
+  private static float[] floats(Object o) {
+    List<?> l = (List<?>) o;
+    float[] f = new float[l.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = ((Number) l.get(i)).floatValue();
+    }
+    return f;
+  }
+
+  /** Writes a zip of named entries atomically (stored for binaries, which do not compress). */
+  static void writeZip(Path file, Map<String, byte[]> entries) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Path tmp = AtomicFiles.temporary(file);
+    try (OutputStream os = Files.newOutputStream(tmp);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
+      for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(entries).entrySet()) {
+        ZipEntry ze = new ZipEntry(e.getKey());
+        zip.putNextEntry(ze);
+        zip.write(e.getValue());
+        zip.closeEntry();
+      }
+    }
+    AtomicFiles.commit(tmp, file);
+  }
+
+  /** Reads all entries of a zip into memory. */
+  static Map<String, byte[]> readZip(Path file, String what) throws ModelLoadException {
+    Map<String, byte[]> m = new LinkedHashMap<>();
+    try (InputStream is = Files.newInputStream(file);
+        ZipInputStream zip = new ZipInputStream(is)) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        m.put(e.getName(), zip.readAllBytes());
+      }
+    } catch (NoSuchFileException e) {
+      throw new ModelLoadException(
+          "No " + what + " at " + file + ". Train one with 'mvgen train' or check the path.", e);
+    } catch (IOException e) {
+      throw new ModelLoadException(file + " is not a readable " + what + ": " + e.getMessage(), e);
+    }
+    if (m.isEmpty()) {
+      throw new ModelLoadException(file + " is not a " + what + " (not a zip file, or empty).");
+    }
+    return m;
+  }
+}

@@ -1,0 +1,51 @@
+package org.mvgen.generate;
+
+import java.util.Locale;
+import org.mvgen.config.Config;
+import org.mvgen.config.ConfigException;
+
+/** Reads the pipeline settings of {@code render} and {@code live} from the configuration. */
+public final class GenerateSettings {
+  private GenerateSettings() {}
+
+  /** Settings for rendering: {@code video.fps}, {@code video.size} and {@code [generate]}. */
+  public static Pipeline.Settings render(Config c) throws ConfigException {
+    return settings(c, c.getInt("video.fps"), false);
+  }
+
+  /**
+   * Settings for live: {@code live.fps}, {@code video.size}, {@code [generate]}, {@code [live]}.
+   */
+  public static Pipeline.Settings live(Config c) throws ConfigException {
+    return settings(c, c.getInt("live.fps"), true);
+  }
+
+  private static Pipeline.Settings settings(Config c, int fps, boolean live)
+      throws ConfigException {
+    String mode = c.getString("generate.interpolation").toUpperCase(Locale.ROOT);
+    LatentInterpolator.Mode m;
+    try {
+      m = LatentInterpolator.Mode.valueOf(mode);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "generate.interpolation = '"
+              + c.getString("generate.interpolation")
+              + "' ("
+              + c.entry("generate.interpolation").origin()
+              + "): use \"linear\" or \"hold\"");
+    }
+    try {
+      return new Pipeline.Settings(
+          fps,
+          c.getInt("video.size"),
+          c.getDouble("generate.smoothing"),
+          c.getInt("generate.batch"),
+          live,
+          c.getInt("live.max_backlog"),
+          m,
+          c.getBoolean("generate.exact_windows"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("Bad generation settings: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package org.mvgen.generate;
+
+import java.nio.file.Path;
+import org.mvgen.media.Mp4Writer;
+
+/**
+ * The live pipeline's sink: keeps the newest frame for the display clock to pick up, and feeds an
+ * optional recording. Frames arrive on the pipeline's worker thread; {@link #latest} is called by
+ * the display thread; recording starts and stops from the window's key handler. Never blocks the
+ * worker for longer than a frame copy.
+ *
+ * <p>A recording starts at the first frame {@code k0} generated after {@link #startRecording}; its
+ * audio starts at the sample that frame describes ({@code e(k0)}), taken from a short history of
+ * recent input, so picture and sound in the file are aligned exactly as in {@code render}.
+ */
+public final class LiveSink implements FrameSink {
+  private final int size;
+  private final int sampleRate;
+  private final int fps;
+  private final byte[] newest;
+  private long newestIndex = -1;
+  private long generated;
+
+  /** Recent input audio, indexed by absolute sample number, to start recordings in sync. */
+  private final float[] history;
+
+  private long samples;
+  private float level;
+
+  private Path pendingRecording;
+  private Mp4Sink recording;
+  private long recordingFirstFrame;
+
+  public LiveSink(int size, int sampleRate, int fps) {
+    this.size = size;
+    this.sampleRate = sampleRate;
+    this.fps = fps;
+    this.newest = new byte[size * size * 3];
+    this.history = new float[4 * sampleRate];
+  }
+
+  /** What the display shows: a copy of the newest frame and its index. */
+  public record Snapshot(long index, long generated, float level) {}
+
+  @Override
+  public synchronized void audio(float[] pcm, int off, int len) throws GenerateException {
+    double ss = 0;
+    for (int i = 0; i < len; i++) {
+      float v = pcm[off + i];
+      history[(int) ((samples + i) % history.length)] = v;
+      ss += v * v;
+    }
+    samples += len;
+    if (len > 0) {
+      // Smoothed RMS for the overlay's level meter.
+      level = 0.8f * level + 0.2f * (float) Math.sqrt(ss / len);
+    }
+    if (recording != null) {
+      recording.audio(pcm, off, len);
+    }
+  }
+
+  @Override
+  public synchronized void frame(long k, byte[] rgb, int off) throws GenerateException {
+    System.arraycopy(rgb, off, newest, 0, newest.length);
+    newestIndex = k;
+    generated++;
+    if (pendingRecording != null) {
+      Path target = pendingRecording;
+      pendingRecording = null;
+      recording = new Mp4Sink(target, new Mp4Writer.Settings(size, size, fps, sampleRate));
+      recordingFirstFrame = k;
+      long from = LatentInterpolator.endSample(k, sampleRate, fps);
+      from = Math.max(from, Math.max(0, samples - history.length));
+      float[] back = new float[(int) (samples - from)];
+      for (int i = 0; i < back.length; i++) {
+        back[i] = history[(int) ((from + i) % history.length)];
+      }
+      recording.audio(back, 0, back.length);
+    }
+    if (recording != null) {
+      recording.frame(k - recordingFirstFrame, rgb, off);
+    }
+  }
+
+  /**
+   * Copies the newest frame into {@code dst} if it is newer than {@code haveIndex}; returns what
+   * the display now has.
+   */
+  public synchronized Snapshot latest(long haveIndex, byte[] dst) {
+    if (newestIndex > haveIndex) {
+      System.arraycopy(newest, 0, dst, 0, newest.length);
+    }
+    return new Snapshot(newestIndex, generated, level);
+  }
+
+  /** Starts recording to {@code target} from the next frame; ignored when already recording. */
+  public synchronized void startRecording(Path target) {
+    if (recording == null && pendingRecording == null) {
+      pendingRecording = target;
+    }
+  }
+
+  public synchronized boolean recording() {
+    return recording != null || pendingRecording != null;
+  }
+
+  /** Finishes the recording in progress, if any, and returns its file (or null). */
+  public synchronized Path stopRecording() throws GenerateException {
+    pendingRecording = null;
+    if (recording == null) {
+      return null;
+    }
+    Mp4Sink r = recording;
+    recording = null;
+    r.close();
+    return r.target();
+  }
+
+  @Override
+  public void close() throws GenerateException {
+    stopRecording();
+  }
+}

@@ -1,0 +1,268 @@
+package org.mvgen.generate;
+
+import org.mvgen.decoder.FrameGenerator;
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.encoder.EncoderException;
+import org.mvgen.encoder.WindowEncoder;
+import org.mvgen.util.Progress;
+
+/**
+ * The one generation pipeline: audio source → encoder session → latents interpolated to the frame
+ * rate ({@link LatentInterpolator}) → frame generator in batches → frame sink. {@code render} and
+ * {@code live} differ only in the source, the sink and {@link Settings#live}.
+ *
+ * <pre>
+ * Pipeline p = new Pipeline(encoder, generator, new Pipeline.Settings(25, 256, 0.08, 16, false));
+ * Pipeline.Stats st = p.run(new PcmSource(pcm, 44100), mp4Sink, Progress.SILENT.start("", 0, ""));
+ * </pre>
+ *
+ * <p>When the source ends, the encoder is flushed with silence so that the latents describing the
+ * last audio leave the session: the encoder's delay is compensated exactly, and the number of
+ * frames is {@link LatentInterpolator#framesFor} the number of samples, so the video lasts as long
+ * as the sound. Live, frames are generated as soon as their latents arrive; if generation falls
+ * behind by more than {@link Settings#maxBacklog} frames, the oldest are skipped (their latents
+ * still advance the smoothing, so the frames that are drawn are exactly those render would draw).
+ *
+ * <p>{@link #run} runs on the caller's thread; {@link #stop} may be called from any thread.
+ */
+public final class Pipeline {
+  /**
+   * How to generate.
+   *
+   * @param fps output frames per second
+   * @param size side of output frames in pixels (the generator's frames are scaled when different)
+   * @param smoothing time constant of latent smoothing in seconds (0: none)
+   * @param batch frames per generator call
+   * @param live generate as soon as latents arrive, skipping frames when behind
+   * @param maxBacklog live only: frames allowed to wait before the oldest are skipped
+   * @param interpolation how frames between two latents of a streaming encoder get theirs
+   * @param exactWindows for a {@link WindowEncoder} (mel), encode the exact window ending at each
+   *     frame — the latents training used — instead of interpolating its hop-spaced latents
+   */
+  public record Settings(
+      int fps,
+      int size,
+      double smoothing,
+      int batch,
+      boolean live,
+      int maxBacklog,
+      LatentInterpolator.Mode interpolation,
+      boolean exactWindows) {
+    public Settings {
+      java.util.Objects.requireNonNull(interpolation, "interpolation");
+      if (fps <= 0 || size <= 0 || batch <= 0 || maxBacklog <= 0) {
+        throw new IllegalArgumentException(
+            "fps "
+                + fps
+                + ", size "
+                + size
+                + ", batch "
+                + batch
+                + ", maxBacklog "
+                + maxBacklog
+                + " must be positive");
+      }
+      if (!(smoothing >= 0)) {
+        throw new IllegalArgumentException("smoothing (" + smoothing + ") must be >= 0");
+      }
+    }
+
+    public Settings(int fps, int size, double smoothing, int batch, boolean live) {
+      this(fps, size, smoothing, batch, live, 2, LatentInterpolator.Mode.LINEAR, true);
+    }
+
+    /** The same settings for live (or not). */
+    public Settings withLive(boolean on) {
+      return new Settings(fps, size, smoothing, batch, on, maxBacklog, interpolation, exactWindows);
+    }
+  }
+
+  /**
+   * What a run did.
+   *
+   * @param samples audio samples consumed
+   * @param frames frames handed to the sink
+   * @param skipped frames not generated because generation was behind (live only)
+   */
+  public record Stats(long samples, long frames, long skipped) {}
+
+  private final AudioEncoder encoder;
+  private final FrameGenerator generator;
+  private final Settings settings;
+  private volatile boolean stopped;
+
+  public Pipeline(AudioEncoder encoder, FrameGenerator generator, Settings settings)
+      throws GenerateException {
+    if (encoder.latentSize() != generator.latentSize()) {
+      throw new GenerateException(
+          "The model expects latents of size "
+              + generator.latentSize()
+              + " but the encoder '"
+              + encoder.spec()
+              + "' makes "
+              + encoder.latentSize()
+              + ": use the encoder the model was trained with.");
+    }
+    this.encoder = encoder;
+    this.generator = generator;
+    this.settings = settings;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Asks a running {@link #run} to finish after the frame it is on. */
+  public void stop() {
+    stopped = true;
+  }
+
+  /**
+   * Runs until the source ends or {@link #stop} is called. Does not close the source or the sink.
+   */
+  public Stats run(AudioSource source, FrameSink sink, Progress progress)
+      throws GenerateException, InterruptedException {
+    return run(source, sink, progress, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #run(AudioSource, FrameSink, Progress)} for a source whose length is known: frames
+   * at or past {@code frameLimit} are never generated (the frame at exactly the end of the audio
+   * belongs to no video).
+   */
+  public Stats run(AudioSource source, FrameSink sink, Progress progress, long frameLimit)
+      throws GenerateException, InterruptedException {
+    if (source.sampleRate() != encoder.sampleRate()) {
+      throw new IllegalArgumentException(
+          "source rate " + source.sampleRate() + " != encoder rate " + encoder.sampleRate());
+    }
+    int dim = encoder.latentSize();
+    Batch b = new Batch(dim, generator.frameSize(), settings.size(), settings.batch());
+    // Small reads live (about 6 ms at 44.1 kHz) keep latency low; large ones offline for speed.
+    float[] buf = new float[settings.live() ? 256 : 16384];
+    long samples = 0;
+    long skipped = 0;
+    SessionLatents session = null;
+    try {
+      FrameLatents fl;
+      if (encoder instanceof WindowEncoder w && settings.exactWindows()) {
+        fl = new WindowLatents(w, settings.fps(), settings.smoothing(), buf.length);
+      } else {
+        session =
+            new SessionLatents(
+                encoder, settings.interpolation(), settings.fps(), settings.smoothing());
+        fl = session;
+      }
+      while (!stopped) {
+        int n = source.read(buf, 0, buf.length);
+        if (n < 0) {
+          break;
+        }
+        sink.audio(buf, 0, n);
+        samples += n;
+        fl.feed(buf, 0, n);
+        if (settings.live()) {
+          skipped += skipBacklog(fl, b);
+          drain(fl, b, sink, frameLimit, 1, progress);
+        } else {
+          drain(fl, b, sink, frameLimit, settings.batch(), progress);
+        }
+      }
+      if (!stopped) {
+        // The source ended: every frame inside the audio gets its latents, no more.
+        long frames =
+            Math.min(
+                frameLimit,
+                LatentInterpolator.framesFor(samples, encoder.sampleRate(), settings.fps()));
+        fl.finish(frames);
+        drain(fl, b, sink, frames, 1, progress);
+      }
+      return new Stats(samples, b.emitted, skipped);
+    } catch (EncoderException e) {
+      throw new GenerateException(
+          "The encoder '" + encoder.spec() + "' failed: " + e.getMessage(), e);
+    } finally {
+      if (session != null) {
+        session.close();
+      }
+    }
+  }
+
+  /** Live: when more than maxBacklog frames are ready, advances past the oldest ones. */
+  private int skipBacklog(FrameLatents fl, Batch b) {
+    int ready = fl.ready(settings.maxBacklog() + 1 + 10_000);
+    int skip = 0;
+    while (ready - skip > settings.maxBacklog()) {
+      fl.next(b.scratch, 0);
+      skip++;
+    }
+    return skip;
+  }
+
+  /**
+   * Generates ready frames below {@code limit} in batches; a leftover smaller than {@code min}
+   * waits for more latents.
+   */
+  private void drain(
+      FrameLatents fl, Batch b, FrameSink sink, long limit, int min, Progress progress)
+      throws GenerateException {
+    while (fl.frame() < limit && fl.ready(1) > 0) {
+      if (b.count == 0) {
+        b.first = fl.frame();
+      }
+      fl.next(b.latents, b.count * b.dim);
+      b.count++;
+      if (b.count == b.capacity) {
+        b.flush(generator, sink, progress);
+      }
+    }
+    if (b.count >= min) {
+      b.flush(generator, sink, progress);
+    }
+  }
+
+  /** Latents waiting to be generated, and the frame buffers reused batch after batch. */
+  private static final class Batch {
+    final int dim;
+    final int gsize;
+    final int size;
+    final int capacity;
+    final float[] latents;
+    final float[] scratch;
+    final byte[] rgb;
+    final byte[] scaled;
+    int count;
+    long first;
+    long emitted;
+
+    Batch(int dim, int gsize, int size, int capacity) {
+      this.dim = dim;
+      this.gsize = gsize;
+      this.size = size;
+      this.capacity = capacity;
+      this.latents = new float[capacity * dim];
+      this.scratch = new float[dim];
+      this.rgb = new byte[capacity * gsize * gsize * 3];
+      this.scaled = gsize == size ? null : new byte[size * size * 3];
+    }
+
+    void flush(FrameGenerator g, FrameSink sink, Progress progress) throws GenerateException {
+      if (count == 0) {
+        return;
+      }
+      g.generate(latents, count, rgb);
+      int fb = gsize * gsize * 3;
+      for (int i = 0; i < count; i++) {
+        if (scaled == null) {
+          sink.frame(first + i, rgb, i * fb);
+        } else {
+          FrameScaler.scale(rgb, i * fb, gsize, scaled, 0, size);
+          sink.frame(first + i, scaled, 0);
+        }
+      }
+      emitted += count;
+      progress.step(count);
+      count = 0;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package org.mvgen.generate;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.mvgen.decoder.FrameGenerator;
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.media.Mp4Writer;
+import org.mvgen.util.Progress;
+
+/**
+ * Renders a song into a music video: decodes its audio, runs the {@link Pipeline} over it and
+ * writes H.264 + AAC. The video lasts as long as the audio, picture in sync with sound; the same
+ * input and settings give the same bytes.
+ *
+ * <pre>
+ * Renderer.Result r = Renderer.render(new Renderer.Request(song, out, 0, 0, settings, 18, "veryfast"),
+ *     encoder, generator, ProgressBars.console(System.err));
+ * </pre>
+ */
+public final class Renderer {
+  private Renderer() {}
+
+  /**
+   * What to render.
+   *
+   * @param song any audio or video file FFmpeg reads
+   * @param output the MP4 to write (replaced atomically)
+   * @param startSeconds where in the song to start
+   * @param durationSeconds how much to render; 0 or less: to the end
+   * @param settings pipeline settings ({@code live} must be false)
+   * @param crf x264 quality
+   * @param preset x264 preset
+   */
+  public record Request(
+      Path song,
+      Path output,
+      double startSeconds,
+      double durationSeconds,
+      Pipeline.Settings settings,
+      int crf,
+      String preset) {
+    public Request {
+      if (settings.live()) {
+        throw new IllegalArgumentException("render needs non-live pipeline settings");
+      }
+      if (startSeconds < 0) {
+        throw new IllegalArgumentException("start (" + startSeconds + " s) must be >= 0");
+      }
+    }
+  }
+
+  /** What was written: frames, seconds of video, and wall time spent. */
+  public record Result(Path output, long frames, double seconds, double elapsedSeconds) {
+    /** Speed as a multiple of real time. */
+    public double realTimeFactor() {
+      return seconds / Math.max(1e-9, elapsedSeconds);
+    }
+  }
+
+  public static Result render(
+      Request r, AudioEncoder encoder, FrameGenerator generator, Progress.Factory progress)
+      throws GenerateException, InterruptedException {
+    long t0 = System.nanoTime();
+    Path parent = r.output().toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new GenerateException(
+          "The folder of " + r.output() + " does not exist; create it or choose another -o.");
+    }
+    int sr = encoder.sampleRate();
+    float[] pcm = AudioFiles.decodeMono(r.song(), sr, r.startSeconds(), r.durationSeconds());
+    Pipeline.Settings s = r.settings();
+    long frames = LatentInterpolator.framesFor(pcm.length, sr, s.fps());
+    Pipeline pipeline = new Pipeline(encoder, generator, s);
+    Mp4Sink sink =
+        new Mp4Sink(
+            r.output(),
+            new Mp4Writer.Settings(s.size(), s.size(), s.fps(), sr, r.crf(), r.preset()));
+    boolean ok = false;
+    Pipeline.Stats st;
+    try (Progress p = progress.start("render", frames, "frames")) {
+      st = pipeline.run(new PcmSource(pcm, sr), sink, p, frames);
+      sink.close();
+      ok = true;
+    } finally {
+      if (!ok) {
+        sink.abort();
+      }
+    }
+    return new Result(
+        r.output(), st.frames(), (double) pcm.length / sr, (System.nanoTime() - t0) / 1e9);
+  }
+}

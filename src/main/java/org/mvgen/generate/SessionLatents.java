@@ -1,0 +1,66 @@
+package org.mvgen.generate;
+
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.encoder.EncoderException;
+
+/**
+ * Frame latents from a streaming encoder session, resampled by a {@link LatentInterpolator}. At the
+ * end of the audio the session is flushed with silence, which compensates its delay exactly: the
+ * latents then describe the audio they would describe in a whole-signal {@link
+ * AudioEncoder#encode}.
+ */
+final class SessionLatents implements FrameLatents {
+  private final AudioEncoder encoder;
+  private final AudioEncoder.Session session;
+  private final LatentInterpolator li;
+
+  SessionLatents(AudioEncoder encoder, LatentInterpolator.Mode mode, int fps, double smoothing)
+      throws EncoderException {
+    this.encoder = encoder;
+    this.session = encoder.openSession();
+    this.li =
+        new LatentInterpolator(
+            mode, encoder.latentSize(), encoder.sampleRate(), encoder.hop(), fps, smoothing);
+  }
+
+  @Override
+  public void feed(float[] pcm, int off, int len) throws EncoderException {
+    for (float[] z : session.push(pcm, off, len)) {
+      li.push(z);
+    }
+  }
+
+  @Override
+  public void finish(long frames) throws EncoderException {
+    // Latents computed over the zero padding beyond the end are what encode() gives for the last
+    // partial hop, so render agrees with the whole-signal encoder.
+    float[] zeros = new float[encoder.hop()];
+    int guard = encoder.delay() / encoder.hop() + 4;
+    while (frames > 0 && li.pushed() <= li.latentNeeded(frames - 1) && guard-- > 0) {
+      feed(zeros, 0, zeros.length);
+    }
+  }
+
+  @Override
+  public long frame() {
+    return li.frame();
+  }
+
+  @Override
+  public int ready(int max) {
+    int n = 0;
+    while (n < max && li.pushed() > li.latentNeeded(li.frame() + n)) {
+      n++;
+    }
+    return n;
+  }
+
+  @Override
+  public void next(float[] dst, int off) {
+    li.next(dst, off);
+  }
+
+  void close() {
+    session.close();
+  }
+}

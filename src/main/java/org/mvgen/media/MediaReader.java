@@ -1,0 +1,314 @@
+package org.mvgen.media;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.ffmpeg.global.swscale;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegLogCallback;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+
+/**
+ * Decodes any file FFmpeg reads into mono float audio at a chosen rate and square RGB frames at a
+ * constant frame rate, in one pass and in constant memory.
+ *
+ * <pre>
+ * try (MediaReader r = MediaReader.open(path, new MediaReader.Options(44100, 25, 256, 0))) {
+ *   r.run(listener);    // audio(...) and frame(k, rgb) calls, in time order
+ * }
+ * </pre>
+ *
+ * <p>Time 0 is the start of the video stream (of the container, for audio alone). Audio is
+ * resampled by FFmpeg (swresample) and placed so that sample {@code i} sounds at {@code i /
+ * sampleRate}: silence is inserted when the audio stream starts late, and samples before time 0 are
+ * dropped. Frames are scaled (swscale, area filter) so the short side equals {@code size},
+ * centre-cropped to a square, and sampled at {@code fps} by {@link FrameSampler}. Not thread-safe;
+ * {@link #close} is idempotent.
+ */
+public final class MediaReader implements AutoCloseable {
+  static {
+    // FFmpeg's own log goes through JavaCV at error level only; mvgen reports problems itself.
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    FFmpegLogCallback.set();
+  }
+
+  /**
+   * What to decode into.
+   *
+   * @param sampleRate output audio rate in Hz (0: no audio wanted)
+   * @param fps output frame rate (0: no video wanted)
+   * @param size side of the square output frames
+   * @param threads decoder threads (0: FFmpeg chooses)
+   */
+  public record Options(int sampleRate, int fps, int size, int threads) {
+    public Options {
+      if (sampleRate < 0 || fps < 0 || size < 0 || threads < 0) {
+        throw new IllegalArgumentException("negative option in " + this);
+      }
+    }
+  }
+
+  /** Receives decoded media, in time order, on the thread that called {@link #run}. */
+  public interface Listener {
+    /** Mono samples at the output rate; {@code samples[0 .. len)} is valid only during the call. */
+    void audio(float[] samples, int len) throws IOException;
+
+    /**
+     * Output frame {@code k} as packed RGB ({@code size² * 3} bytes). The same array may be passed
+     * for several consecutive {@code k} (a source frame held on screen): do not modify it; it is
+     * never reused for another picture, so it may be kept.
+     */
+    void frame(long k, byte[] rgb) throws IOException;
+  }
+
+  private final Path file;
+  private final Options options;
+  private final FFmpegFrameGrabber grabber;
+  private final MediaInfo info;
+  private final long origin;
+  private boolean closed;
+
+  private MediaReader(Path file, Options options, FFmpegFrameGrabber grabber, MediaInfo info) {
+    this.file = file;
+    this.options = options;
+    this.grabber = grabber;
+    this.info = info;
+    this.origin = origin(grabber, options.fps() > 0);
+  }
+
+  /** Opens {@code file}; fails with a message naming it when FFmpeg cannot read it. */
+  public static MediaReader open(Path file, Options options) throws MediaDecodeException {
+    if (!Files.isRegularFile(file)) {
+      throw new MediaDecodeException(file + " does not exist or is not a file.");
+    }
+    if (!Files.isReadable(file)) {
+      throw new MediaDecodeException(file + " is not readable: check its permissions.");
+    }
+    FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile());
+    if (options.sampleRate() > 0) {
+      g.setSampleRate(options.sampleRate());
+      g.setAudioChannels(1);
+      g.setSampleMode(FrameGrabber.SampleMode.FLOAT);
+    }
+    g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+    g.setImageScalingFlags(swscale.SWS_AREA);
+    if (options.threads() > 0) {
+      g.setVideoOption("threads", Integer.toString(options.threads()));
+    } else {
+      g.setVideoOption("threads", "auto");
+    }
+    try {
+      g.start();
+    } catch (FrameGrabber.Exception | RuntimeException e) {
+      try {
+        g.release();
+      } catch (FrameGrabber.Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new MediaDecodeException(
+          file
+              + " is not a media file FFmpeg can read ("
+              + e.getMessage()
+              + "). Check that the file is complete and is a video or audio file.",
+          e);
+    }
+    MediaInfo info =
+        new MediaInfo(
+            g.getFormat(),
+            Math.max(0, g.getLengthInTime()),
+            g.hasVideo() ? g.getVideoCodecName() : null,
+            g.hasVideo() ? g.getImageWidth() : 0,
+            g.hasVideo() ? g.getImageHeight() : 0,
+            g.hasVideo() ? g.getFrameRate() : 0,
+            g.hasAudio() ? g.getAudioCodecName() : null,
+            g.hasAudio()
+                ? g.getFormatContext().streams(audioStream(g)).codecpar().sample_rate()
+                : 0,
+            g.hasAudio()
+                ? g.getFormatContext().streams(audioStream(g)).codecpar().ch_layout().nb_channels()
+                : 0);
+    MediaReader r = new MediaReader(file, options, g, info);
+    if (info.hasVideo() && options.fps() > 0) {
+      int w = info.width();
+      int h = info.height();
+      if (w <= 0 || h <= 0) {
+        r.close();
+        throw new MediaDecodeException(file + " has a video stream without a picture size.");
+      }
+      // Scale so that the short side is `size`; the long side is cropped in copyCentre.
+      int s = options.size();
+      g.setImageWidth(w >= h ? (int) Math.round((double) w * s / h) : s);
+      g.setImageHeight(w >= h ? s : (int) Math.round((double) h * s / w));
+    }
+    return r;
+  }
+
+  /**
+   * Time 0: the start of the video stream when frames are wanted (so that output frame 0 is the
+   * first picture, whatever audio priming the container carries), else the container's start.
+   */
+  private static long origin(FFmpegFrameGrabber g, boolean video) {
+    var oc = g.getFormatContext();
+    if (video) {
+      for (int i = 0; i < oc.nb_streams(); i++) {
+        var st = oc.streams(i);
+        if (st.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO
+            && st.start_time() != avutil.AV_NOPTS_VALUE) {
+          return avutil.av_rescale_q(
+              st.start_time(), st.time_base(), avutil.av_make_q(1, 1_000_000));
+        }
+      }
+    }
+    long st = oc.start_time();
+    return st == avutil.AV_NOPTS_VALUE ? 0 : st;
+  }
+
+  private static int audioStream(FFmpegFrameGrabber g) {
+    var oc = g.getFormatContext();
+    for (int i = 0; i < oc.nb_streams(); i++) {
+      if (oc.streams(i).codecpar().codec_type() == avutil.AVMEDIA_TYPE_AUDIO) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public MediaInfo info() {
+    return info;
+  }
+
+  /**
+   * Decodes the whole file, calling {@code listener} in time order. A file that breaks off part way
+   * (truncated, corrupt) ends the stream there: what was decoded is delivered, and the result says
+   * so.
+   *
+   * @return counts of what was delivered
+   */
+  public Result run(Listener listener) throws MediaDecodeException, IOException {
+    boolean wantAudio = options.sampleRate() > 0 && info.hasAudio();
+    boolean wantVideo = options.fps() > 0 && info.hasVideo();
+    FrameSampler sampler = new FrameSampler(Math.max(options.fps(), 1));
+    float[] audioBuf = new float[8192];
+    long audioWritten = 0;
+    boolean audioStarted = false;
+    byte[] held = null;
+    long lastVideoEnd = 0;
+    String problem = null;
+    while (true) {
+      Frame f;
+      try {
+        f = grabber.grabFrame(wantAudio, wantVideo, true, false, false);
+      } catch (FrameGrabber.Exception | RuntimeException e) {
+        problem = e.getMessage();
+        break;
+      }
+      if (f == null) {
+        break;
+      }
+      long t = f.timestamp - origin;
+      if (f.samples != null && wantAudio) {
+        FloatBuffer fb = (FloatBuffer) f.samples[0];
+        fb.rewind();
+        int n = fb.remaining();
+        long skip = 0;
+        if (!audioStarted) {
+          audioStarted = true;
+          long startSample = Math.round(t * (double) options.sampleRate() / 1e6);
+          if (startSample > 0) {
+            // The audio stream starts late: silence until it does.
+            for (long left = startSample; left > 0; ) {
+              int m = (int) Math.min(left, audioBuf.length);
+              java.util.Arrays.fill(audioBuf, 0, m, 0f);
+              listener.audio(audioBuf, m);
+              left -= m;
+            }
+            audioWritten += startSample;
+          } else {
+            skip = -startSample; // samples before time 0
+          }
+        }
+        if (skip < n) {
+          fb.position((int) skip);
+          int m = fb.remaining();
+          if (audioBuf.length < m) {
+            audioBuf = new float[m];
+          }
+          fb.get(audioBuf, 0, m);
+          listener.audio(audioBuf, m);
+          audioWritten += m;
+        }
+      } else if (f.image != null && wantVideo) {
+        int n = sampler.next(t);
+        if (n < 0) {
+          continue;
+        }
+        long k0 = sampler.nextOutput() - n;
+        for (int i = 0; i < n; i++) {
+          listener.frame(k0 + i, held);
+        }
+        held = copyCentre(f);
+        double rate = info.frameRate() > 0 ? info.frameRate() : options.fps();
+        lastVideoEnd = t + Math.round(1e6 / rate);
+      }
+    }
+    long videoFrames = 0;
+    if (held != null) {
+      int n = sampler.finish(lastVideoEnd);
+      long k0 = sampler.nextOutput() - n;
+      for (int i = 0; i < n; i++) {
+        listener.frame(k0 + i, held);
+      }
+      videoFrames = sampler.nextOutput();
+    }
+    return new Result(videoFrames, audioWritten, problem);
+  }
+
+  /**
+   * What {@link #run} delivered.
+   *
+   * @param frames output frames
+   * @param samples audio samples (leading silence included)
+   * @param problem null when the file decoded to its end, else FFmpeg's complaint
+   */
+  public record Result(long frames, long samples, String problem) {}
+
+  /** Copies the centre square of a scaled RGB frame into a new packed array. */
+  private byte[] copyCentre(Frame f) {
+    int s = options.size();
+    int w = f.imageWidth;
+    int h = f.imageHeight;
+    int stride = f.imageStride;
+    ByteBuffer src = (ByteBuffer) f.image[0];
+    int x0 = Math.max(0, (w - s) / 2);
+    int y0 = Math.max(0, (h - s) / 2);
+    byte[] out = new byte[s * s * 3];
+    int rows = Math.min(s, h);
+    int cols = Math.min(s, w);
+    for (int y = 0; y < rows; y++) {
+      src.position((y0 + y) * stride + x0 * 3);
+      src.get(out, y * s * 3, cols * 3);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws MediaDecodeException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      grabber.close();
+    } catch (FrameGrabber.Exception e) {
+      throw new MediaDecodeException("Closing the decoder of " + file + " failed", e);
+    }
+  }
+}

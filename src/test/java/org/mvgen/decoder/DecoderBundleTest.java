@@ -1,0 +1,139 @@
+package org.mvgen.decoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvgen.torch.Torch;
+import org.mvgen.util.Progress;
+
+class DecoderBundleTest {
+  @TempDir static Path tmp;
+  static Path bundle;
+  static final int N = 20;
+
+  @BeforeAll
+  static void train() throws Exception {
+    InMemoryPairs train = Synthetic.pairs(16, 16);
+    TrainResult r =
+        Trainer.run(
+            Synthetic.config(train, null, tmp.resolve("run"), 12, 8, false), Progress.SILENT);
+    bundle = r.bundle();
+  }
+
+  static float[] latents() {
+    float[] z = new float[N * Synthetic.LATENT];
+    for (int k = 0; k < N; k++) {
+      System.arraycopy(Synthetic.latent(k + 100), 0, z, k * Synthetic.LATENT, Synthetic.LATENT);
+    }
+    return z;
+  }
+
+  @Test
+  void roundTripsAndGeneratesTheSameInBatchesAsAlone() throws Exception {
+    DecoderBundle info = DecoderBundle.read(bundle);
+    assertEquals(Synthetic.spec(16), info.spec());
+    assertEquals(Synthetic.ENCODER, info.encoderId());
+    assertEquals(12L, ((Number) info.training().get("stepsDone")).longValue());
+    float[] z = latents();
+    int fb = 16 * 16 * 3;
+    byte[] batch = new byte[N * fb];
+    try (Decoder g = DecoderBundle.load(bundle, Synthetic.ENCODER)) {
+      assertEquals(Synthetic.LATENT, g.latentSize());
+      assertEquals(16, g.frameSize());
+      g.generate(z, N, batch);
+      byte[] one = new byte[fb];
+      for (int k = 0; k < N; k++) {
+        float[] zk = java.util.Arrays.copyOfRange(z, k * 4, k * 4 + 4);
+        g.generate(zk, 1, one);
+        for (int i = 0; i < fb; i++) {
+          int d = Math.abs((one[i] & 0xff) - (batch[k * fb + i] & 0xff));
+          assertTrue(d <= 1, "frame " + k + " byte " + i + " differs by " + d);
+        }
+      }
+    }
+    // A second load generates exactly the same frames: the weights round-trip.
+    byte[] again = new byte[N * fb];
+    try (Decoder g = DecoderBundle.load(bundle)) {
+      g.generate(z, N, again);
+    }
+    assertTrue(java.util.Arrays.equals(batch, again));
+  }
+
+  @Test
+  void otherEncoderIsAnErrorThatSaysSo() {
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> DecoderBundle.load(bundle, "mel-64-abcdef"));
+    assertTrue(e.getMessage().contains("mel-64-abcdef"), e.getMessage());
+    assertTrue(e.getMessage().contains(Synthetic.ENCODER), e.getMessage());
+    assertThrows(ModelLoadException.class, () -> DecoderBundle.load(tmp.resolve("missing.mvgen")));
+  }
+
+  @Test
+  void torchScriptExportLoadsBackWithTheSameOutputs() throws Exception {
+    Path ts = tmp.resolve("decoder.pt");
+    float[] z = latents();
+    float[] expected;
+    try (Decoder g = DecoderBundle.load(bundle)) {
+      TorchScriptExport.export(g, ts);
+      float[] zn = z.clone();
+      g.bundle().norm().apply(zn, 0, N);
+      try (Tensor y = g.net().forward(Torch.tensor(zn, N, Synthetic.LATENT))) {
+        expected = Torch.floats(y);
+      }
+    }
+    JitModule m = torch.load(ts.toString());
+    m.eval();
+    Tensor y =
+        m.forward(new IValueVector(new IValue(Torch.tensor(z, N, Synthetic.LATENT)))).toTensor();
+    assertEquals(4, y.dim());
+    float[] got = Torch.floats(y);
+    assertEquals(expected.length, got.length);
+    for (int i = 0; i < got.length; i++) {
+      assertEquals(expected[i], got[i], 1e-5, "value " + i);
+    }
+    m.close();
+  }
+
+  /** Python's torch.jit.load runs the export (skipped where Python has no torch). */
+  @Test
+  void pythonTorchRunsTheExport() throws Exception {
+    // Debian's python3-torch lives in the system Python, which a pyenv on PATH may hide.
+    String python = Files.exists(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    Process probe = new ProcessBuilder(python, "-c", "import torch").start();
+    assumeTrue(
+        probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0,
+        "python3 with torch is not installed (apt-get install python3-torch)");
+    Path ts = tmp.resolve("decoder-py.pt");
+    try (Decoder g = DecoderBundle.load(bundle)) {
+      TorchScriptExport.export(g, ts);
+    }
+    Process p =
+        new ProcessBuilder(
+                python,
+                "-c",
+                "import torch,sys; m=torch.jit.load(sys.argv[1]); y=m(torch.zeros(3,4));"
+                    + " print(tuple(y.shape), float(y.abs().max()) <= 1.0)",
+                ts.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("(3, 3, 16, 16) True"), out);
+    assertTrue(Files.size(ts) > 0);
+  }
+}
