@@ -280,6 +280,40 @@ class RaveEncoderTest {
     }
   }
 
+  @Test
+  void encodesADatasetAtAnotherSampleRate(@TempDir Path data) throws Exception {
+    org.mvgen.encoder.DatasetEncodingTest.makeDataset(data); // 8000 Hz
+    RaveFixture.Spec spec = RaveFixture.small(RaveFixture.Version.V2, false, 3);
+    Path model = data.resolve("r16k.ts");
+    RaveFixture.write(
+        new RaveFixture.Spec(
+            spec.version(),
+            false,
+            16000,
+            spec.bands(),
+            spec.pqmfTaps(),
+            spec.capacity(),
+            spec.strides(),
+            spec.dilations(),
+            spec.fullLatentSize(),
+            spec.latentSize(),
+            3),
+        model);
+    try (org.mvgen.dataset.Dataset ds = org.mvgen.dataset.Dataset.open(data)) {
+      var r =
+          org.mvgen.encoder.DatasetEncoding.run(
+              ds, "rave:" + model, Config.defaults(), org.mvgen.util.Progress.SILENT);
+      assertEquals(8, r.record().dim());
+      assertEquals(16000, r.record().info().get("sample_rate"));
+      assertEquals(8000, r.record().info().get("resampled_from"));
+      var z = ds.latents(r.record().id());
+      // 25 fps at 8 kHz: frame k ends at 320 k, i.e. 640 k at 16 kHz; hop 2048 gives a new latent
+      // every 3.2 frames, and pair k holds latent floor(640 k / 2048).
+      assertArrayEquals(z.row(3), z.row(2), "pairs 2 and 3 share latent 0");
+      assertFalse(java.util.Arrays.equals(z.row(3), z.row(4)), "pair 4 has latent 1");
+    }
+  }
+
   static float[][] middle(float[][] z, int margin) {
     return java.util.Arrays.copyOfRange(z, margin, z.length - margin);
   }
