@@ -27,7 +27,7 @@ import org.mvgen.encoder.EncoderException;
  * encode}, as the Python prototype did. Not thread-safe.
  */
 public final class RaveEncoder implements AudioEncoder {
-  static final int CHUNK = 64;
+  static final int CHUNK = 256;
   static final int CONTEXT = 16;
 
   /** How latents are computed. */
@@ -43,8 +43,8 @@ public final class RaveEncoder implements AudioEncoder {
   private final boolean delayMeasured;
 
   /**
-   * Wraps a loaded model. {@code delay < 0} measures the delay of a streaming export; non-streaming
-   * exports have none.
+   * Wraps a loaded model, which this encoder then owns (closing the encoder closes it). {@code
+   * delay < 0} measures the delay of a streaming export; non-streaming exports have none.
    */
   public RaveEncoder(RaveModel model, Mode mode, String spec, int delay) throws EncoderException {
     this.model = model;

@@ -17,6 +17,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.global.torch;
@@ -344,6 +345,13 @@ public final class RaveModel implements AutoCloseable {
 
   /** The posterior mean, projected by the PCA: {@code [1, latentSize, T / hop]}. */
   Tensor mean(JitModule m, Tensor x) {
+    // No autograd graph: exported parameters may require gradients, which would record one.
+    try (NoGradGuard g = new NoGradGuard()) {
+      return meanNoGrad(m, x);
+    }
+  }
+
+  private Tensor meanNoGrad(JitModule m, Tensor x) {
     if (isModule(m, "pqmf")) {
       JitModule pqmf = new JitModule(m.attr("pqmf").toObject());
       x = pqmf.forward(new IValueVector(new IValue(x))).toTensor();
@@ -366,7 +374,9 @@ public final class RaveModel implements AutoCloseable {
 
   /** The export's own {@code encode}: stochastic for VAE exports. */
   Tensor sample(JitModule m, Tensor x) {
-    return m.get_method("encode").apply(new IValueVector(new IValue(x))).toTensor();
+    try (NoGradGuard g = new NoGradGuard()) {
+      return m.get_method("encode").apply(new IValueVector(new IValue(x))).toTensor();
+    }
   }
 
   public Path file() {
