@@ -353,22 +353,45 @@ public final class DatasetWriter implements AutoCloseable {
       return e;
     }
 
-    /** Without a commit, removes everything this source wrote. */
+    /**
+     * Without a commit, removes everything this source wrote. Every file is removed even when
+     * closing a stream fails (a full disk fails the final flush); the first failure is thrown.
+     */
     @Override
     public void close() throws IOException {
       if (done) {
         return;
       }
       done = true;
+      IOException failure = null;
+      List<IORunnable> steps = new ArrayList<>();
       if (tar != null) {
-        tar.close();
-        Files.deleteIfExists(shardTmp);
+        steps.add(tar::close);
+        steps.add(() -> Files.deleteIfExists(shardTmp));
       }
-      wav.close();
-      index.close();
+      steps.add(wav::close);
+      steps.add(index::close);
       for (Manifest.ShardEntry s : shards) {
-        Files.deleteIfExists(dir.resolve(s.file()));
+        steps.add(() -> Files.deleteIfExists(dir.resolve(s.file())));
+      }
+      for (IORunnable step : steps) {
+        try {
+          step.run();
+        } catch (IOException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
       }
     }
+  }
+
+  private interface IORunnable {
+    void run() throws IOException;
   }
 }
