@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.mvgen.audio.WavWriter;
 import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.Hashing;
 import org.mvgen.util.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -308,11 +308,7 @@ public final class DatasetWriter implements AutoCloseable {
     private void openShard() throws IOException {
       shardFinal = dir.resolve("shards").resolve(String.format("%s-%04d.tar", id, shardCount));
       shardTmp = AtomicFiles.temporary(shardFinal);
-      try {
-        digest = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("the JDK lacks SHA-256", e);
-      }
+      digest = Hashing.sha256();
       OutputStream out =
           new DigestOutputStream(
               new BufferedOutputStream(Files.newOutputStream(shardTmp), 1 << 16), digest);
