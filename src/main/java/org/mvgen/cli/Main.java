@@ -32,6 +32,7 @@ import picocli.CommandLine.ParseResult;
       DevicesCommand.class,
       RenderCommand.class,
       LiveCommand.class,
+      DemoCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
