@@ -88,32 +88,27 @@ public final class Demo {
       TrainResult training,
       Map<String, Double> stageSeconds) {}
 
-  /** The ffmpeg filter graphs that draw a track's pictures from its sound, one style per track. */
-  static String visuals(int style, int size, int fps) {
+  /**
+   * The ffmpeg filter graph that draws a track's pictures from its sound: constant-Q spectrum bars
+   * (magenta, blurred) added to a stereo vectorscope of the signal against a slightly delayed copy
+   * (a cyan blob whose size follows the loudness). One style for every track, so that the pictures
+   * are a function of the sound a decoder can learn, not of which track is playing.
+   */
+  static String visuals(int size, int fps) {
     String s = "s=" + size + "x" + size;
-    // Bold, blurred shapes: a small decoder learns broad colour fields in minutes, not hairlines.
-    String cqt = "[0:a]showcqt=" + s + ":fps=" + fps + ":sono_h=0:bar_g=1:bar_v=40:axis=0";
-    String stereo = "[0:a]asplit[l][r0];[r0]adelay=3[r];[l][r]amerge=inputs=2,";
-    return switch (style % 4) {
-      case 0 -> cqt + ",boxblur=5:1,colorchannelmixer=rr=1:rg=0.3:gg=0.25:bb=0.9:bg=0.3[v]";
-      case 1 ->
-          stereo
-              + "avectorscope="
-              + s
-              + ":r="
-              + fps
-              + ":zoom=2:draw=line:rc=40:gc=160:bc=255:rf=10:gf=10:bf=10,gblur=sigma=4,"
-              + "eq=brightness=0.1:contrast=1.5[v]";
-      case 2 -> cqt + ",vflip,boxblur=5:1,colorchannelmixer=rr=0.2:gg=1:gb=0.2:bb=0.6:br=0.2[v]";
-      default ->
-          stereo
-              + "avectorscope="
-              + s
-              + ":r="
-              + fps
-              + ":zoom=2:draw=line:mode=polar:rc=255:gc=140:bc=20:rf=12:gf=12:bf=12,"
-              + "gblur=sigma=3,eq=contrast=1.4:brightness=0.05[v]";
-    };
+    return "[0:a]asplit[c][v0];"
+        + "[c]showcqt="
+        + s
+        + ":fps="
+        + fps
+        + ":sono_h=0:bar_g=1:bar_v=40:axis=0,boxblur=5:1,format=gbrp,"
+        + "colorchannelmixer=rr=1:rg=0.3:gg=0.25:bb=0.9:bg=0.3[bars];"
+        + "[v0]asplit[l][r0];[r0]adelay=3[r];[l][r]amerge=inputs=2,avectorscope="
+        + s
+        + ":r="
+        + fps
+        + ":zoom=2:draw=line:rc=40:gc=160:bc=255:rf=10:gf=10:bf=10,gblur=sigma=4,format=gbrp[scope];"
+        + "[bars][scope]blend=all_mode=addition,format=yuv420p[v]";
   }
 
   public static Result run(Request r, Progress.Factory progress, PrintWriter log)
@@ -140,7 +135,7 @@ public final class Demo {
                   "-i",
                   wav.toString(),
                   "-filter_complex",
-                  visuals(i, 256, fps),
+                  visuals(256, fps),
                   "-map",
                   "[v]",
                   "-map",
