@@ -70,6 +70,7 @@ public final class LiveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Pipeline.Settings settings = GenerateSettings.live(c);
     String device = c.getString("live.input").isEmpty() ? null : c.getString("live.input");
+    LiveWindow.requireDisplay();
     try (Model m = Model.open(model, encoder, null, c)) {
       CaptureSource in =
           CaptureSource.openDevice(
