@@ -33,8 +33,7 @@ make_video 10 "$work/v10min.mp4"
 run_ingest() { # video out -> "seconds peak_kib"
   rm -rf "$2"
   /usr/bin/time -f "%e %M" -o "$work/time.txt" \
-    env OMP_WAIT_POLICY=PASSIVE java -XX:+UseParallelGC -cp "$cp" org.mvgen.cli.Main \
-    ingest "$1" --out "$2" >/dev/null 2>"$work/ingest.log"
+    "$here/mvgen" ingest "$1" --out "$2" >/dev/null 2>"$work/ingest.log"
   cat "$work/time.txt"
 }
 read -r t1 rss1 < <(run_ingest "$work/v1min.mp4" "$work/ds1")

@@ -18,7 +18,7 @@ public final class FfmpegPathCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     spec.commandLine().getOut().println(FfmpegProgram.path());
     spec.commandLine().getOut().flush();
     return Main.Exit.OK;

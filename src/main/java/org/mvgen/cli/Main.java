@@ -27,11 +27,11 @@ import picocli.CommandLine.ParseResult;
       ConfigCommand.class,
       IngestCommand.class,
       DatasetCommand.class,
-      FfmpegPathCommand.class,
       EncodeCommand.class,
       DevicesCommand.class,
       RenderCommand.class,
       LiveCommand.class,
+      FfmpegPathCommand.class,
       DemoCommand.class,
     })
 public final class Main implements Runnable {

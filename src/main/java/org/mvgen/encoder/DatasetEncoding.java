@@ -113,6 +113,9 @@ public final class DatasetEncoding {
       }
     }
     info.put("sample_rate", enc.sampleRate());
+    if (enc.sampleRate() != ds.params().sampleRate()) {
+      info.put("resampled_from", ds.params().sampleRate());
+    }
     info.put("hop", enc.hop());
     info.put("delay", enc.delay());
     info.put(

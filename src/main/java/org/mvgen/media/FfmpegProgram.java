@@ -14,9 +14,24 @@ import org.bytedeco.javacpp.Loader;
 public final class FfmpegProgram {
   private FfmpegProgram() {}
 
-  /** Path of the bundled {@code ffmpeg} executable. */
-  public static String path() {
-    return Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+  /**
+   * Path of the bundled {@code ffmpeg} executable.
+   *
+   * @throws MediaDecodeException when a system library it links to is missing
+   */
+  public static String path() throws MediaDecodeException {
+    try {
+      return Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+    } catch (UnsatisfiedLinkError e) {
+      String m = String.valueOf(e.getMessage());
+      String hint =
+          m.contains("libpulse")
+              ? " It needs the PulseAudio client library: apt-get install libpulse0 (Debian,"
+                  + " Ubuntu) or dnf install pulseaudio-libs (Fedora)."
+              : "";
+      throw new MediaDecodeException(
+          "The ffmpeg program bundled with mvgen cannot start: " + m + "." + hint, e);
+    }
   }
 
   /**

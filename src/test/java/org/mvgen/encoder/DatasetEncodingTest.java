@@ -20,12 +20,12 @@ import org.mvgen.dataset.Npy;
 import org.mvgen.dataset.SplitConfig;
 import org.mvgen.util.Progress;
 
-class DatasetEncodingTest {
+public class DatasetEncodingTest {
   static final DatasetParams PARAMS = new DatasetParams(8000, 25, 16, 640);
   static final SplitConfig SPLIT = new SplitConfig(SplitConfig.Mode.BLOCKS, 0.2, 1.0, 7);
 
   /** Two sources whose pitch rises frame by frame, so every window differs. */
-  static void makeDataset(Path dir) throws Exception {
+  public static void makeDataset(Path dir) throws Exception {
     try (DatasetWriter w = DatasetWriter.create(dir, PARAMS, new ImageCodec(16, 0), 50)) {
       for (String id : new String[] {"aaa", "bbb"}) {
         int frames = id.equals("aaa") ? 60 : 45;

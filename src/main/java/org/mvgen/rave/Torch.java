@@ -1,0 +1,61 @@
+package org.mvgen.rave;
+
+import java.nio.FloatBuffer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The few libtorch conversions the RAVE encoder needs (float arrays to and from tensors), kept in
+ * this package so that it does not depend on other engineers' libtorch helpers.
+ */
+final class Torch {
+  private static boolean initialised;
+
+  private Torch() {}
+
+  /**
+   * Loads libtorch (the first call costs about a second) and sets its CPU threads ({@code threads
+   * <= 0} keeps libtorch's default).
+   */
+  static synchronized void init(int threads) {
+    if (!initialised) {
+      torch.get_num_threads(); // forces the native libraries to load
+      initialised = true;
+    }
+    if (threads > 0 && torch.get_num_threads() != threads) {
+      torch.set_num_threads(threads);
+    }
+  }
+
+  /** A float32 tensor holding a copy of {@code data}, with the given shape. */
+  static Tensor tensor(float[] data, long... shape) {
+    return Tensor.create(data, shape);
+  }
+
+  static Tensor zeros(long... shape) {
+    return torch.zeros(shape);
+  }
+
+  /** An int64 tensor of the given values (the {@code *_params} buffers of RAVE exports). */
+  static Tensor longs(long... values) {
+    return Tensor.create(values, values.length);
+  }
+
+  /** The values of a tensor, row-major, as float32. */
+  static float[] floats(Tensor t) {
+    Tensor c = t.to(torch.ScalarType.Float).contiguous();
+    float[] out = new float[(int) c.numel()];
+    FloatBuffer b = c.createBuffer();
+    b.get(out);
+    return out;
+  }
+
+  /** The values of an integer tensor. */
+  static long[] longValues(Tensor t) {
+    Tensor c = t.to(torch.ScalarType.Long).contiguous();
+    long[] out = new long[(int) c.numel()];
+    java.nio.LongBuffer b = c.createBuffer();
+    b.get(out);
+    return out;
+  }
+}
