@@ -83,8 +83,11 @@ public final class WavWriter implements AutoCloseable {
   public void close() throws IOException {
     if (!closed) {
       closed = true;
-      out.close();
-      Files.deleteIfExists(tmp);
+      try {
+        out.close(); // may fail when the disk is full: the file goes anyway
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
     }
   }
 

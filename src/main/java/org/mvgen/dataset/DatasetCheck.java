@@ -1,19 +1,16 @@
 package org.mvgen.dataset;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.Hashing;
 import org.mvgen.util.Json;
 import org.mvgen.util.Progress;
 
@@ -142,7 +139,7 @@ public final class DatasetCheck {
       }
       if (Files.size(f) != sh.bytes()) {
         problems.add(f + " has " + Files.size(f) + " bytes, the manifest says " + sh.bytes());
-      } else if (!sha256(f).equals(sh.sha256())) {
+      } else if (!Hashing.sha256Hex(f).equals(sh.sha256())) {
         problems.add(f + " is damaged (SHA-256 differs from the manifest)");
       }
       try {
@@ -245,21 +242,5 @@ public final class DatasetCheck {
         problems.add(ex.getMessage());
       }
     }
-  }
-
-  static String sha256(Path f) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(f)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.mvgen.audio.WavWriter;
 import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.Hashing;
 import org.mvgen.util.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -308,11 +308,7 @@ public final class DatasetWriter implements AutoCloseable {
     private void openShard() throws IOException {
       shardFinal = dir.resolve("shards").resolve(String.format("%s-%04d.tar", id, shardCount));
       shardTmp = AtomicFiles.temporary(shardFinal);
-      try {
-        digest = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("the JDK lacks SHA-256", e);
-      }
+      digest = Hashing.sha256();
       OutputStream out =
           new DigestOutputStream(
               new BufferedOutputStream(Files.newOutputStream(shardTmp), 1 << 16), digest);
@@ -353,22 +349,45 @@ public final class DatasetWriter implements AutoCloseable {
       return e;
     }
 
-    /** Without a commit, removes everything this source wrote. */
+    /**
+     * Without a commit, removes everything this source wrote. Every file is removed even when
+     * closing a stream fails (a full disk fails the final flush); the first failure is thrown.
+     */
     @Override
     public void close() throws IOException {
       if (done) {
         return;
       }
       done = true;
+      IOException failure = null;
+      List<IORunnable> steps = new ArrayList<>();
       if (tar != null) {
-        tar.close();
-        Files.deleteIfExists(shardTmp);
+        steps.add(tar::close);
+        steps.add(() -> Files.deleteIfExists(shardTmp));
       }
-      wav.close();
-      index.close();
+      steps.add(wav::close);
+      steps.add(index::close);
       for (Manifest.ShardEntry s : shards) {
-        Files.deleteIfExists(dir.resolve(s.file()));
+        steps.add(() -> Files.deleteIfExists(dir.resolve(s.file())));
+      }
+      for (IORunnable step : steps) {
+        try {
+          step.run();
+        } catch (IOException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
       }
     }
+  }
+
+  private interface IORunnable {
+    void run() throws IOException;
   }
 }

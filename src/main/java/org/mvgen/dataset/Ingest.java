@@ -1,14 +1,10 @@
 package org.mvgen.dataset;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +19,7 @@ import org.mvgen.MvgenException;
 import org.mvgen.media.MediaDecodeException;
 import org.mvgen.media.MediaInfo;
 import org.mvgen.media.MediaReader;
+import org.mvgen.util.Hashing;
 import org.mvgen.util.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -324,18 +321,6 @@ public final class Ingest {
 
   /** The first 16 hex digits of the file's SHA-256: the same file is the same source. */
   static String contentId(Path f) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK lacks SHA-256", e);
-    }
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(f)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+    return Hashing.sha256Hex(f).substring(0, 16);
   }
 }

@@ -158,8 +158,11 @@ public final class Npy {
     public void close() throws IOException {
       if (!closed) {
         closed = true;
-        out.close();
-        Files.deleteIfExists(tmp);
+        try {
+          out.close(); // may fail when the disk is full: the file goes anyway
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
       }
     }
   }

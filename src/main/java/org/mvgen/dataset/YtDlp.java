@@ -13,7 +13,12 @@ final class YtDlp {
 
   /** Downloads {@code url} into {@code folder} (kept as a cache) and returns the file. */
   static Path download(String url, Path folder) throws MvgenException {
-    String exe = find();
+    return download(url, folder, System.getenv("PATH"));
+  }
+
+  /** As {@link #download(String, Path)}, looking for yt-dlp on {@code searchPath}. */
+  static Path download(String url, Path folder, String searchPath) throws MvgenException {
+    String exe = find(searchPath);
     if (exe == null) {
       throw new MvgenException(
           "Cannot fetch "
@@ -57,8 +62,7 @@ final class YtDlp {
     }
   }
 
-  private static String find() {
-    String path = System.getenv("PATH");
+  private static String find(String path) {
     if (path == null) {
       return null;
     }

@@ -196,9 +196,13 @@ public final class MediaReader implements AutoCloseable {
     boolean wantAudio = options.sampleRate() > 0 && info.hasAudio();
     boolean wantVideo = options.fps() > 0 && info.hasVideo();
     FrameSampler sampler = new FrameSampler(Math.max(options.fps(), 1));
-    float[] audioBuf = new float[8192];
-    long audioWritten = 0;
-    boolean audioStarted = false;
+    AudioPlacer audio = new AudioPlacer(listener, options.sampleRate());
+    // Time 0 is the first picture when video is wanted, so that output frame 0 is the first
+    // frame whatever the container says about stream start times; audio that arrives before it
+    // waits (a fraction of a second at most) until the origin is known.
+    long origin = wantVideo ? Long.MIN_VALUE : this.origin;
+    java.util.ArrayDeque<float[]> early = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<Long> earlyTimes = new java.util.ArrayDeque<>();
     byte[] held = null;
     long lastVideoEnd = 0;
     String problem = null;
@@ -213,39 +217,25 @@ public final class MediaReader implements AutoCloseable {
       if (f == null) {
         break;
       }
-      long t = f.timestamp - origin;
       if (f.samples != null && wantAudio) {
         FloatBuffer fb = (FloatBuffer) f.samples[0];
         fb.rewind();
-        int n = fb.remaining();
-        long skip = 0;
-        if (!audioStarted) {
-          audioStarted = true;
-          long startSample = Math.round(t * (double) options.sampleRate() / 1e6);
-          if (startSample > 0) {
-            // The audio stream starts late: silence until it does.
-            for (long left = startSample; left > 0; ) {
-              int m = (int) Math.min(left, audioBuf.length);
-              java.util.Arrays.fill(audioBuf, 0, m, 0f);
-              listener.audio(audioBuf, m);
-              left -= m;
-            }
-            audioWritten += startSample;
-          } else {
-            skip = -startSample; // samples before time 0
-          }
-        }
-        if (skip < n) {
-          fb.position((int) skip);
-          int m = fb.remaining();
-          if (audioBuf.length < m) {
-            audioBuf = new float[m];
-          }
-          fb.get(audioBuf, 0, m);
-          listener.audio(audioBuf, m);
-          audioWritten += m;
+        float[] pcm = new float[fb.remaining()];
+        fb.get(pcm);
+        if (origin == Long.MIN_VALUE) {
+          early.add(pcm);
+          earlyTimes.add(f.timestamp);
+        } else {
+          audio.place(f.timestamp - origin, pcm);
         }
       } else if (f.image != null && wantVideo) {
+        if (origin == Long.MIN_VALUE) {
+          origin = f.timestamp;
+          while (!early.isEmpty()) {
+            audio.place(earlyTimes.poll() - origin, early.poll());
+          }
+        }
+        long t = f.timestamp - origin;
         int n = sampler.next(t);
         if (n < 0) {
           continue;
@@ -268,7 +258,49 @@ public final class MediaReader implements AutoCloseable {
       }
       videoFrames = sampler.nextOutput();
     }
-    return new Result(videoFrames, audioWritten, problem);
+    return new Result(videoFrames, audio.written, problem);
+  }
+
+  /**
+   * Places decoded audio on the output timeline: the first block's timestamp decides where sample 0
+   * falls (silence before it, or samples dropped before time 0); later blocks follow on
+   * contiguously, since decoders' block timestamps jitter by a few samples.
+   */
+  private static final class AudioPlacer {
+    private final Listener listener;
+    private final int rate;
+    private final float[] zeros = new float[4096];
+    private boolean started;
+    long written;
+
+    AudioPlacer(Listener listener, int rate) {
+      this.listener = listener;
+      this.rate = rate;
+    }
+
+    void place(long timeMicros, float[] pcm) throws IOException {
+      int skip = 0;
+      if (!started) {
+        started = true;
+        long startSample = Math.round(timeMicros * (double) rate / 1e6);
+        for (long left = startSample; left > 0; ) {
+          int m = (int) Math.min(left, zeros.length);
+          listener.audio(zeros, m);
+          left -= m;
+          written += m;
+        }
+        skip = (int) Math.min(pcm.length, Math.max(0, -startSample));
+        if (skip == pcm.length) {
+          started = false; // the whole block is before time 0: decide again with the next
+          return;
+        }
+      }
+      if (skip > 0) {
+        pcm = java.util.Arrays.copyOfRange(pcm, skip, pcm.length);
+      }
+      listener.audio(pcm, pcm.length);
+      written += pcm.length;
+    }
   }
 
   /**

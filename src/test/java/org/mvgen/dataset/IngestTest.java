@@ -117,6 +117,9 @@ class IngestTest {
     byte[] whole = Files.readAllBytes(lossless);
     Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
 
+    Path audioOnly = media.resolve("song.wav");
+    writeWav(audioOnly, 44100, 22050);
+
     // Alone, a file that is not media fails the job with its name.
     Ingest.Result alone = Ingest.run(config(out, List.of(text.toString())), Progress.SILENT);
     assertEquals(1, alone.failed().size());
@@ -125,8 +128,17 @@ class IngestTest {
     // Among others, bad files are skipped with a warning naming them; good ones go in.
     Ingest.Result r =
         Ingest.run(
-            config(out, List.of(text.toString(), silent.toString(), truncated.toString())),
+            config(
+                out,
+                List.of(
+                    text.toString(),
+                    silent.toString(),
+                    audioOnly.toString(),
+                    truncated.toString())),
             Progress.SILENT);
+    assertTrue(
+        r.warnings().stream().anyMatch(w -> w.contains("song.wav") && w.contains("no video")),
+        r.toString());
     assertTrue(r.warnings().stream().anyMatch(w -> w.contains("notes.mp4")), r.toString());
     assertTrue(
         r.warnings().stream().anyMatch(w -> w.contains("silent.mkv") && w.contains("no audio")),
@@ -141,6 +153,66 @@ class IngestTest {
             MvgenException.class,
             () -> Ingest.run(config(out, List.of("/no/such/file.mp4")), Progress.SILENT));
     assertTrue(missing.getMessage().contains("/no/such/file.mp4"));
+  }
+
+  @Test
+  void urlWithoutYtDlpSaysHowToInstallIt(@TempDir Path out) {
+    MvgenException e =
+        assertThrows(
+            MvgenException.class,
+            () -> YtDlp.download("https://example.org/v", out, out.toString()));
+    assertTrue(e.getMessage().contains("https://example.org/v"), e.getMessage());
+    assertTrue(e.getMessage().contains("install"), e.getMessage());
+  }
+
+  /** A plain 16-bit PCM WAV file of silence with one click. */
+  static void writeWav(Path f, int rate, int samples) throws Exception {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(44 + 2 * samples).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes()).putInt(36 + 2 * samples).put("WAVEfmt ".getBytes()).putInt(16);
+    b.putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2);
+    b.putShort((short) 2).putShort((short) 16).put("data".getBytes()).putInt(2 * samples);
+    b.putShort(44 + 2 * 100, (short) 10000);
+    Files.write(f, b.array());
+  }
+
+  /** Container and codec pairs users bring; each must give every frame in order. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+    "mov.mov, mov, H264, AAC",
+    "avi.avi, avi, MPEG4, MP3",
+    "vp8.webm, webm, VP8, OPUS",
+    "flac.mkv, matroska, H264, FLAC",
+    "av1.mkv, matroska, AV1, OPUS",
+    "hevc.mp4, mp4, HEVC, AAC",
+  })
+  void containersAndCodecs(
+      String name, String format, String video, String audio, @TempDir Path out) throws Exception {
+    int v = avcodec.class.getField("AV_CODEC_ID_" + video).getInt(null);
+    int a = avcodec.class.getField("AV_CODEC_ID_" + audio).getInt(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder(v) != null
+            && org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder(a) != null,
+        "FFmpeg natives have no " + video + "/" + audio + " encoder to make the test file");
+    Path f = media.resolve(name);
+    int rate = audio.equals("OPUS") ? 48000 : 44100;
+    TestMedia.write(
+        f, TestMedia.Spec.lossless(30, 25, rate, new long[] {}).withCodecs(format, v, a));
+    Ingest.Result r = Ingest.run(config(out, List.of(f.toString())), Progress.SILENT);
+    assertEquals(1, r.added().size(), r.toString());
+    try (Dataset ds = Dataset.open(out)) {
+      // Some muxers shift a frame by one slot (JavaCV's AVI writer puts frame 1 at 80 ms): the
+      // pictures must still come in order, each source frame at most twice.
+      assertTrue(ds.size() == 30 || ds.size() == 31, name + ": " + ds.size());
+      int previous = 0;
+      for (int k = 0; k < ds.size(); k++) {
+        int code = TestMedia.readCode(ds.rgb(k), SIZE);
+        assertTrue(code == previous || code == previous + 1 || k == 0, name + " frame " + k);
+        assertTrue(k > 0 || code == 0, name + " starts with frame 0");
+        previous = code;
+      }
+      assertEquals(29, previous, name + " ends with the last frame");
+    }
   }
 
   @Test

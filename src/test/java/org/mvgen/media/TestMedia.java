@@ -122,6 +122,9 @@ public final class TestMedia {
         r.setSampleRate(s.sampleRate());
         r.setAudioCodec(s.audioCodec());
         r.setAudioBitrate(192_000);
+        if (s.audioCodec() == avcodec.AV_CODEC_ID_VORBIS) {
+          r.setAudioOption("strict", "experimental"); // FFmpeg's own Vorbis encoder
+        }
       }
       r.start();
       Frame f = new Frame(s.width(), s.height(), Frame.DEPTH_UBYTE, 3);
