@@ -32,6 +32,9 @@ import picocli.CommandLine.ParseResult;
       RenderCommand.class,
       LiveCommand.class,
       FfmpegPathCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      ExportCommand.class,
       DemoCommand.class,
     })
 public final class Main implements Runnable {

@@ -17,13 +17,21 @@ public final class Decoder implements FrameGenerator {
 
   private final DecoderBundle bundle;
   private final DecoderNet net;
+  private final InferenceNet fast;
   private float[] scratch = new float[0];
   private boolean closed;
 
-  Decoder(DecoderBundle bundle, DecoderNet net) {
+  Decoder(DecoderBundle bundle, DecoderNet net, InferenceNet.Precision precision) {
     this.bundle = bundle;
     this.net = net;
     net.eval();
+    boolean channelsLast = !"false".equals(System.getProperty("mvgen.decoder.channels_last"));
+    this.fast = new InferenceNet(net, precision, channelsLast);
+  }
+
+  /** The arithmetic inference runs in: {@code FLOAT32} or {@code BFLOAT16}. */
+  public String precision() {
+    return fast.precision().name();
   }
 
   public DecoderBundle bundle() {
@@ -66,9 +74,7 @@ public final class Decoder implements FrameGenerator {
       try (PointerScope scope = new PointerScope();
           InferenceMode guard = new InferenceMode()) {
         Tensor z = Torch.tensor(scratch, 0, new long[] {m, d});
-        Tensor y = net.forward(z);
-        Tensor bytes = toBytes(y);
-        Torch.copy(bytes, rgb, start * fb);
+        Torch.copy(fast.forwardBytes(z), rgb, start * fb);
       }
     }
   }
@@ -90,6 +96,7 @@ public final class Decoder implements FrameGenerator {
   public void close() {
     if (!closed) {
       closed = true;
+      fast.close();
       net.close();
     }
   }

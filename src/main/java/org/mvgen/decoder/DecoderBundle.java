@@ -118,6 +118,22 @@ public record DecoderBundle(
    */
   public static Decoder load(Path file, String encoderId)
       throws ModelLoadException, TorchException {
+    return load(file, encoderId, "auto");
+  }
+
+  /**
+   * Loads a bundle as a frame generator computing in {@code precision}: {@code float32}, {@code
+   * bfloat16} or {@code auto} (bfloat16 where the CPU has AMX or AVX-512 BF16 units; frames then
+   * differ from float32 ones by a few levels at most).
+   */
+  public static Decoder load(Path file, String encoderId, String precision)
+      throws ModelLoadException, TorchException {
+    InferenceNet.Precision p;
+    try {
+      p = InferenceNet.Precision.parse(precision);
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException(e.getMessage());
+    }
     DecoderBundle b = read(file);
     b.checkEncoder(file, encoderId);
     Torch.load();
@@ -130,7 +146,7 @@ public record DecoderBundle(
       net.close();
       throw new ModelLoadException(file + ": weights do not load: " + e.getMessage(), e);
     }
-    return new Decoder(b, net);
+    return new Decoder(b, net, p);
   }
 
   /** Fails with a message naming both encoders when {@code encoderId} is not this bundle's. */

@@ -72,17 +72,18 @@ public final class DecoderNet extends Module {
 
   /**
    * Every tensor of the state (parameters, then buffers such as batch-norm running statistics) by
-   * name, in a fixed order. The tensors are the live ones, not copies.
+   * name, in a fixed order. The tensors share storage with the live ones (new handles: the dict
+   * libtorch returns owns its entries, which would dangle once it is freed).
    */
   public Map<String, Tensor> state() {
     Map<String, Tensor> m = new LinkedHashMap<>();
     StringTensorDict p = named_parameters(true);
     for (long i = 0; i < p.size(); i++) {
-      m.put(p.get(i).key().getString(), p.get(i).value());
+      m.put(p.get(i).key().getString(), new Tensor(p.get(i).value()));
     }
     StringTensorDict b = named_buffers(true);
     for (long i = 0; i < b.size(); i++) {
-      m.put(b.get(i).key().getString(), b.get(i).value());
+      m.put(b.get(i).key().getString(), new Tensor(b.get(i).value()));
     }
     return m;
   }
@@ -92,7 +93,7 @@ public final class DecoderNet extends Module {
     Map<String, Tensor> m = new LinkedHashMap<>();
     StringTensorDict p = named_parameters(true);
     for (long i = 0; i < p.size(); i++) {
-      m.put(p.get(i).key().getString(), p.get(i).value());
+      m.put(p.get(i).key().getString(), new Tensor(p.get(i).value()));
     }
     return m;
   }

@@ -74,6 +74,39 @@ class DecoderBundleTest {
   }
 
   @Test
+  void fastInferenceMatchesTheTrainingNetwork() throws Exception {
+    float[] z = latents();
+    int fb = 16 * 16 * 3;
+    byte[] reference = new byte[N * fb];
+    byte[] fp32 = new byte[N * fb];
+    byte[] bf16 = new byte[N * fb];
+    try (Decoder g = DecoderBundle.load(bundle, null, "float32")) {
+      float[] zn = z.clone();
+      g.bundle().norm().apply(zn, 0, N);
+      try (var guard = new org.bytedeco.pytorch.NoGradGuard();
+          Tensor y = g.net().forward(Torch.tensor(zn, N, Synthetic.LATENT))) {
+        Torch.copy(Decoder.toBytes(y), reference, 0);
+      }
+      g.generate(z, N, fp32);
+      assertEquals("FLOAT32", g.precision());
+    }
+    try (Decoder g = DecoderBundle.load(bundle, null, "bfloat16")) {
+      g.generate(z, N, bf16);
+    }
+    long sum = 0;
+    for (int i = 0; i < reference.length; i++) {
+      int d32 = Math.abs((reference[i] & 0xff) - (fp32[i] & 0xff));
+      assertTrue(d32 <= 1, "float32 batch-norm folding changed byte " + i + " by " + d32);
+      int d16 = Math.abs((reference[i] & 0xff) - (bf16[i] & 0xff));
+      assertTrue(d16 <= 24, "bfloat16 changed byte " + i + " by " + d16);
+      sum += d16;
+    }
+    assertTrue(
+        sum / (double) reference.length < 3,
+        "bfloat16 mean error " + sum / (double) reference.length);
+  }
+
+  @Test
   void otherEncoderIsAnErrorThatSaysSo() {
     ModelLoadException e =
         assertThrows(ModelLoadException.class, () -> DecoderBundle.load(bundle, "mel-64-abcdef"));

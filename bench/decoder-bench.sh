@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Decoder benchmarks on N cores (default 2): mvgen's training samples/s, single-frame inference
+# latency and data-loader pairs/s, then the same network in PyTorch (Debian's python3-torch with
+# libopenblas0-pthread) with the same thread count, in the same run.
+#
+#   bench/decoder-bench.sh [THREADS] [LATENT SIZE WIDTH DEPTH]   (default 2 128 256 512 6)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+threads="${1:-2}"
+shift || true
+net=("${@:-128 256 512 6}")
+"$here/mvgen" --version >/dev/null   # builds if needed
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
+echo "## $(date -u +%F) $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "### mvgen (libtorch 2.10 via org.bytedeco:pytorch)"
+taskset -c "0-$((threads - 1))" java -Xmx4g -cp "$here/target/mvgen.jar:$here/target/lib/*" \
+  org.mvgen.decoder.DecoderBenchmark "$threads" ${net[*]}
+echo "### PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing)"
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  taskset -c "0-$((threads - 1))" /usr/bin/python3 "$here/bench/decoder_pytorch.py" "$threads" ${net[*]}
+else
+  echo "python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread"
+fi

@@ -1,0 +1,78 @@
+package org.mvgen.decoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvgen.cli.Main;
+import org.mvgen.dataset.Dataset;
+
+/** train -> eval -> export through the command line, on a tiny synthetic dataset. */
+class DecoderCliTest {
+  record Out(int code, String out, String err) {}
+
+  static Out run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.commandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
+    return new Out(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void trainEvalExport(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("data");
+    try (Dataset ds = Synthetic.dataset(data, 3, 10, 16)) {
+      assertEquals(30, ds.size());
+    }
+    Path runDir = tmp.resolve("run");
+    String[] tiny = {
+      "--set", "model.width=16", "--set", "model.min_width=8", "--set", "model.depth=2",
+      "--set", "train.warmup_steps=2", "--set", "train.loader_threads=1", "--set", "train.threads=1"
+    };
+    Out t =
+        run(
+            concat(
+                new String[] {
+                  "train",
+                  data.toString(),
+                  "--encoder",
+                  Synthetic.ENCODER,
+                  "--out",
+                  runDir.toString(),
+                  "--steps",
+                  "6",
+                  "--batch-size",
+                  "4"
+                },
+                tiny));
+    assertEquals(0, t.code(), t.out() + t.err());
+    assertTrue(t.out().contains("Done at step 6"), t.out());
+    assertTrue(Files.exists(runDir.resolve("model.mvgen")));
+
+    Out e = run("eval", runDir.toString(), "--set", "eval.block_length=5");
+    assertEquals(0, e.code(), e.out() + e.err());
+    assertTrue(e.out().contains("nearest neighbour"), e.out());
+    assertTrue(Files.exists(runDir.resolve("eval.json")));
+    assertTrue(Files.exists(runDir.resolve("eval.png")));
+
+    Out x = run("export", runDir.toString(), "--format", "torchscript");
+    assertEquals(0, x.code(), x.out() + x.err());
+    assertTrue(Files.size(runDir.resolve("decoder.pt")) > 0);
+
+    Out bad =
+        run("train", data.toString(), "--encoder", "nope", "--out", tmp.resolve("r2").toString());
+    assertEquals(1, bad.code(), bad.out() + bad.err());
+    assertTrue(bad.err().contains("nope"), bad.err());
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+}
