@@ -7,6 +7,8 @@
 #   demo     `mvgen demo` wall time (a fresh demo folder)
 #
 #   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
+#   bench/generate.sh latency --rave     # RAVE's figure: a v2-sized streaming export (random
+#                                        # weights, same cost and delay) and an untrained decoder
 #
 # Without --model, render and live use an untrained decoder of the demo architecture at
 # video.size (speed does not depend on weights); latency needs frames that react to sound, so it
@@ -39,6 +41,7 @@ case "$what" in
     bench render "$@"
     bench live "$@"
     if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then bench latency --model demo/run/model.mvgen; else bench latency "$@"; fi
+    bench latency --rave
     ;;
   *) echo "usage: bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]" >&2; exit 2 ;;
 esac

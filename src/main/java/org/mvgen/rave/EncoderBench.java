@@ -73,7 +73,8 @@ public final class EncoderBench {
                 try (PointerScope scope = new PointerScope()) {
                   JitModule jm = m.fresh();
                   jm.get_method("encode")
-                      .apply(new IValueVector(new IValue(Torch.tensor(Arrays.copyOf(x, n), 1, 1, n))))
+                      .apply(
+                          new IValueVector(new IValue(Torch.tensor(Arrays.copyOf(x, n), 1, 1, n))))
                       .toTensor();
                 }
               });

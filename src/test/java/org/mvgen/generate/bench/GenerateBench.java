@@ -24,6 +24,7 @@ import org.mvgen.generate.LiveSession;
 import org.mvgen.generate.Model;
 import org.mvgen.generate.Pipeline;
 import org.mvgen.generate.Renderer;
+import org.mvgen.rave.RaveFixture;
 import org.mvgen.torch.Torch;
 import org.mvgen.util.Progress;
 
@@ -48,6 +49,7 @@ public final class GenerateBench {
     Path model = null;
     double seconds = 60;
     int onsets = 60;
+    boolean rave = false;
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -55,13 +57,22 @@ public final class GenerateBench {
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
         case "--onsets" -> onsets = Integer.parseInt(args[++i]);
         case "--work" -> work = Path.of(args[++i]);
+        case "--rave" -> rave = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     Files.createDirectories(work);
     Config c = Config.defaults();
-    if (model == null) {
-      model = untrained(c, work.resolve("untrained-" + c.getInt("video.size") + ".mvgen"));
+    if (rave) {
+      // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
+      Path ts = work.resolve("rave-v2-streaming.ts");
+      if (!Files.exists(ts)) {
+        RaveFixture.write(RaveFixture.v2Sized(true, 1), ts);
+      }
+      model = untrained(c, work.resolve("untrained-rave-128.mvgen"), "rave:" + ts, 128);
+    } else if (model == null) {
+      int size = c.getInt("video.size");
+      model = untrained(c, work.resolve("untrained-" + size + ".mvgen"), "mel", size);
     }
     switch (what) {
       case "render" -> render(c, model, work, seconds);
@@ -72,14 +83,13 @@ public final class GenerateBench {
     System.exit(0);
   }
 
-  /** A randomly initialised bundle of the demo's decoder architecture at {@code video.size}. */
-  static Path untrained(Config c, Path file) throws Exception {
+  /** A randomly initialised bundle of the demo's decoder architecture for {@code encoder}. */
+  static Path untrained(Config c, Path file, String encoder, int size) throws Exception {
     if (Files.exists(file)) {
       return file;
     }
     Torch.load();
-    try (AudioEncoder enc = Encoders.open("mel", c)) {
-      int size = c.getInt("video.size");
+    try (AudioEncoder enc = Encoders.open(encoder, c)) {
       int depth = Integer.numberOfTrailingZeros(size) - 3;
       DecoderSpec spec = new DecoderSpec(enc.latentSize(), size, 128, 16, depth, "batch");
       DecoderNet net = new DecoderNet(spec);
