@@ -18,6 +18,7 @@ import org.mvgen.encoder.Encoders;
 import org.mvgen.generate.CaptureSource;
 import org.mvgen.generate.DemoMusic;
 import org.mvgen.generate.FramePacer;
+import org.mvgen.generate.FrameScaler;
 import org.mvgen.generate.GenerateSettings;
 import org.mvgen.generate.LatentInterpolator;
 import org.mvgen.generate.LiveSession;
@@ -50,6 +51,7 @@ public final class GenerateBench {
     double seconds = 60;
     int onsets = 60;
     boolean rave = false;
+    String preset = null;
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -58,11 +60,15 @@ public final class GenerateBench {
         case "--onsets" -> onsets = Integer.parseInt(args[++i]);
         case "--work" -> work = Path.of(args[++i]);
         case "--rave" -> rave = true;
+        case "--preset" -> preset = args[++i];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     Files.createDirectories(work);
     Config c = Config.defaults();
+    if (preset != null) {
+      c = c.with("generate.preset", preset, "--preset");
+    }
     if (rave) {
       // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
       Path ts = work.resolve("rave-v2-streaming.ts");
@@ -78,7 +84,8 @@ public final class GenerateBench {
       case "render" -> render(c, model, work, seconds);
       case "live" -> live(c, model, seconds);
       case "latency" -> latency(c, model, onsets);
-      default -> throw new IllegalArgumentException("render, live or latency");
+      case "parts" -> parts(c, model, work);
+      default -> throw new IllegalArgumentException("render, live, latency or parts");
     }
     System.exit(0);
   }
@@ -122,13 +129,22 @@ public final class GenerateBench {
           (t, n, u) -> Progress.SILENT.start(t, n, u));
       Renderer.Result r =
           Renderer.render(
-              new Renderer.Request(song, work.resolve("bench.mp4"), 0, 0, s, 18, "veryfast"),
+              new Renderer.Request(
+                  song,
+                  work.resolve("bench.mp4"),
+                  0,
+                  0,
+                  s,
+                  c.getInt("generate.crf"),
+                  c.getString("generate.preset")),
               m.encoder(),
               m.generator(),
               (t, n, u) -> Progress.SILENT.start(t, n, u));
       System.out.printf(
           Locale.ROOT,
-          "render: %s, %dx%d at %d fps, %d frames of %.1f s in %.1f s = %.1fx real time (%.0f"
+          "render (x264 "
+              + c.getString("generate.preset")
+              + "): %s, %dx%d at %d fps, %d frames of %.1f s in %.1f s = %.1fx real time (%.0f"
               + " frames/s)%n",
           model.getFileName(),
           s.size(),
@@ -249,6 +265,67 @@ public final class GenerateBench {
         pct(lat, 50),
         pct(lat, 95),
         pct(lat, 100));
+  }
+
+  /** Each stage alone on 500 frames: mel windows, decoder (batches of 16), x264 + AAC. */
+  static void parts(Config c, Path model, Path work) throws Exception {
+    int n = 500;
+    int sr = c.getInt("audio.sample_rate");
+    float[] pcm = DemoMusic.track(13, n / 25.0 + 1, sr);
+    try (Model m = Model.open(model, null, null, c)) {
+      int dim = m.encoder().latentSize();
+      int g = m.generator().frameSize();
+      float[] z = new float[16 * dim];
+      byte[] rgb = new byte[16 * g * g * 3];
+      long t0 = System.nanoTime();
+      if (m.encoder() instanceof org.mvgen.encoder.WindowEncoder w) {
+        for (int k = 0; k < n; k++) {
+          int end = (int) LatentInterpolator.endSample(k, sr, 25) + w.window();
+          w.encodeWindow(pcm, end - w.window(), z, 0);
+        }
+      }
+      double mel = (System.nanoTime() - t0) / 1e9;
+      warm(m, null);
+      t0 = System.nanoTime();
+      for (int k = 0; k < n; k += 16) {
+        m.generator().generate(z, 16, rgb);
+      }
+      double dec = (System.nanoTime() - t0) / 1e9;
+      int size = c.getInt("video.size");
+      byte[] frame = new byte[size * size * 3];
+      new java.util.Random(1).nextBytes(frame);
+      t0 = System.nanoTime();
+      FrameScaler sc = new FrameScaler(g, size);
+      for (int k = 0; k < n; k++) {
+        sc.scale(rgb, 0, frame, 0);
+      }
+      double scale = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      try (org.mvgen.media.Mp4Writer wr =
+          org.mvgen.media.Mp4Writer.open(
+              work.resolve("parts.mp4"),
+              new org.mvgen.media.Mp4Writer.Settings(
+                  size, size, 25, sr, c.getInt("generate.crf"), c.getString("generate.preset")))) {
+        wr.writeAudio(pcm, 0, n * sr / 25);
+        for (int k = 0; k < n; k++) {
+          frame[k % frame.length] ^= 0x55; // not a static picture
+          wr.writeFrame(frame, 0);
+        }
+      }
+      double x264 = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "parts (%d frames, decoder %d px, video %d px, x264 %s): mel windows %.0f fps, decoder"
+              + " %.0f fps, scale %.0f fps, x264+aac %.0f fps%n",
+          n,
+          g,
+          size,
+          c.getString("generate.preset"),
+          n / mel,
+          n / dec,
+          n / scale,
+          n / x264);
+    }
   }
 
   private static void warm(Model m, Pipeline.Settings s) {
