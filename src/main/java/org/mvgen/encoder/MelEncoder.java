@@ -1,9 +1,8 @@
 package org.mvgen.encoder;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.mvgen.util.Hashing;
 
 /**
  * The spectral baseline: log-mel energies of the {@code window} samples that end at each latent's
@@ -84,14 +83,9 @@ public final class MelEncoder implements WindowEncoder {
             + Math.min(p.fmax, p.sampleRate / 2.0)
             + " pca="
             + (pca == null ? "none" : pca.fingerprint());
-    try {
-      byte[] h =
-          MessageDigest.getInstance("SHA-256").digest(desc.getBytes(StandardCharsets.US_ASCII));
-      String size = pca == null ? String.valueOf(p.bands) : p.bands + "-pca" + pca.dim();
-      return "mel-" + size + "-" + HexFormat.of().formatHex(h, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
+    byte[] h = Hashing.sha256().digest(desc.getBytes(StandardCharsets.US_ASCII));
+    String size = pca == null ? String.valueOf(p.bands) : p.bands + "-pca" + pca.dim();
+    return "mel-" + size + "-" + HexFormat.of().formatHex(h, 0, 4);
   }
 
   public Params params() {

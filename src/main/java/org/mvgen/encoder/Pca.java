@@ -2,9 +2,8 @@ package org.mvgen.encoder;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.mvgen.util.Hashing;
 
 /**
  * A linear projection to the first {@code dim} principal components: {@code y = C (x - mean)}.
@@ -209,11 +208,7 @@ public record Pca(float[] mean, float[][] components, double[] explained) {
     float[] m = toMatrix();
     ByteBuffer b = ByteBuffer.allocate(m.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(m);
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(b.array());
-      return HexFormat.of().formatHex(h, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
+    byte[] h = Hashing.sha256().digest(b.array());
+    return HexFormat.of().formatHex(h, 0, 4);
   }
 }

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HexFormat;
@@ -22,6 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.global.torch;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.util.Hashing;
 
 /**
  * A RAVE TorchScript export ({@code rave export}, v1 or v2, streaming or not) loaded through
@@ -227,13 +227,13 @@ public final class RaveModel implements AutoCloseable {
 
   private static String fingerprint(Path file) throws EncoderException {
     try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      MessageDigest d = Hashing.sha256();
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {
         d.update(buf, 0, n);
       }
       return HexFormat.of().formatHex(d.digest(), 0, 4);
-    } catch (IOException | NoSuchAlgorithmException e) {
+    } catch (IOException e) {
       throw new EncoderException("Cannot read RAVE model " + file + ": " + e.getMessage(), e);
     }
   }
