@@ -181,6 +181,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.getString("train.device"),
         enc.id(),
         enc.spec(),
-        info);
+        info,
+        c.getString("train.precision"));
   }
 }

@@ -29,7 +29,7 @@ public final class Charts {
    */
   public static void grid(Path file, List<String> labels, List<List<byte[]>> rows, int size)
       throws IOException {
-    int label = 90;
+    int label = 130;
     int cols = rows.stream().mapToInt(List::size).max().orElse(1);
     int gap = 4;
     BufferedImage img =

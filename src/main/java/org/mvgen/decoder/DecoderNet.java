@@ -71,6 +71,46 @@ public final class DecoderNet extends Module {
   }
 
   /**
+   * The same function for training on oneDNN: activations in channels-last layout and, with {@code
+   * bf16}, the linear layer and the convolutions computed in bfloat16 (mixed precision: the
+   * parameters, batch-norm statistics, tanh and the loss stay float32, and gradients flow back
+   * through the casts into the float32 parameters).
+   */
+  public Tensor forwardFast(Tensor z, boolean bf16) {
+    torch.ScalarType t = bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
+    int s0 = spec.startSize();
+    Tensor x =
+        torch.linear(
+            z.to(t), fc.weight().to(t), new org.bytedeco.pytorch.TensorOptional(fc.bias().to(t)));
+    x = x.view(-1, spec.width(), s0, s0).contiguous(torch.MemoryFormat.ChannelsLast);
+    long[] two = {2, 2};
+    long[] one = {1, 1};
+    long[] zero = {0, 0};
+    for (int i = 0; i < spec.depth(); i++) {
+      ConvTranspose2dImpl up = ups.get(i);
+      Tensor w = up.weight().to(t).contiguous(torch.MemoryFormat.ChannelsLast);
+      x =
+          torch.conv_transpose2d(
+              x,
+              w,
+              new org.bytedeco.pytorch.TensorOptional(up.bias().to(t)),
+              two,
+              one,
+              zero,
+              1,
+              1,
+              1);
+      if (i < spec.depth() - 1) {
+        if (!norms.isEmpty()) {
+          x = norms.get(i).forward(x);
+        }
+        x = torch.relu(x);
+      }
+    }
+    return torch.tanh(x.to(torch.ScalarType.Float)).contiguous();
+  }
+
+  /**
    * Every tensor of the state (parameters, then buffers such as batch-norm running statistics) by
    * name, in a fixed order. The tensors share storage with the live ones (new handles: the dict
    * libtorch returns owns its entries, which would dangle once it is freed).

@@ -1,6 +1,7 @@
 package org.mvgen.decoder;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +34,8 @@ import java.util.Map;
  * @param encoderId encoder id of the latents, stored in the bundle
  * @param encoderSpec encoder spec of the latents, stored in the bundle
  * @param info extra metadata stored with checkpoints and the bundle (dataset path, config)
+ * @param precision {@code float32}, {@code bfloat16} (mixed precision: bf16 convolutions, float32
+ *     parameters and loss) or {@code auto} (bfloat16 on a CPU with AMX or AVX-512 BF16 units)
  */
 public record TrainConfig(
     PairSource train,
@@ -59,8 +62,13 @@ public record TrainConfig(
     String device,
     String encoderId,
     String encoderSpec,
-    Map<String, Object> info) {
+    Map<String, Object> info,
+    String precision) {
   public TrainConfig {
+    if (!List.of("float32", "bfloat16", "auto").contains(precision)) {
+      throw new IllegalArgumentException(
+          "train.precision '" + precision + "' must be float32, bfloat16 or auto");
+    }
     if (steps < 1) {
       throw new IllegalArgumentException("train.steps (" + steps + ") must be positive");
     }
@@ -89,6 +97,71 @@ public record TrainConfig(
               + spec.frameSize());
     }
     info = info == null ? Map.of() : Map.copyOf(info);
+  }
+
+  /** The same with {@code precision = "auto"}. */
+  public TrainConfig(
+      PairSource train,
+      PairSource validation,
+      DecoderSpec spec,
+      Path runDir,
+      long steps,
+      int batchSize,
+      double lr,
+      String schedule,
+      int warmupSteps,
+      double minLrFraction,
+      double weightDecay,
+      String loss,
+      long seed,
+      int threads,
+      int loaderThreads,
+      int checkpointEvery,
+      int previewEvery,
+      int validateEvery,
+      int validationPairs,
+      double divergenceFactor,
+      boolean resume,
+      String device,
+      String encoderId,
+      String encoderSpec,
+      Map<String, Object> info) {
+    this(
+        train,
+        validation,
+        spec,
+        runDir,
+        steps,
+        batchSize,
+        lr,
+        schedule,
+        warmupSteps,
+        minLrFraction,
+        weightDecay,
+        loss,
+        seed,
+        threads,
+        loaderThreads,
+        checkpointEvery,
+        previewEvery,
+        validateEvery,
+        validationPairs,
+        divergenceFactor,
+        resume,
+        device,
+        encoderId,
+        encoderSpec,
+        info,
+        "auto");
+  }
+
+  /** Whether training computes in bfloat16 on {@code device} ({@code auto}: CPUs that have it). */
+  public boolean bf16(boolean cpu) {
+    return switch (precision) {
+      case "bfloat16" -> true;
+      case "float32" -> false;
+      default -> cpu && InferenceNet.cpuHasBf16();
+    };
   }
 
   /** The learning rate at (0-based) step {@code step}. */

@@ -210,6 +210,7 @@ public final class Trainer {
     private final DecoderNet net;
     private final Adam adam;
     private final Device device;
+    private final boolean bf16;
     private LatentNorm norm;
     private long step;
     private double loss = Double.NaN;
@@ -222,6 +223,7 @@ public final class Trainer {
     private final List<Metric> history = new ArrayList<>();
 
     Run(TrainConfig config, DecoderNet net, Adam adam, Device device) {
+      this.bf16 = config.bf16(device.is_cpu());
       this.config = config;
       this.net = net;
       this.adam = adam;
@@ -282,7 +284,7 @@ public final class Trainer {
           x = x.to(device, torch.ScalarType.Float);
         }
         adam.zeroGrad();
-        Tensor y = net.forward(z);
+        Tensor y = net.forwardFast(z, bf16);
         Tensor l = config.loss().equals("l1") ? torch.l1_loss(y, x) : torch.mse_loss(y, x);
         l.backward();
         double v = l.item_float();
@@ -436,6 +438,7 @@ public final class Trainer {
       m.put("loss", config.loss());
       m.put("seed", config.seed());
       m.put("threads", config.threads());
+      m.put("precision", bf16 ? "bfloat16" : "float32");
       m.put("trainPairs", config.train().size());
       m.put("validationPairs", config.validation() == null ? 0 : config.validation().size());
       m.put("info", config.info());

@@ -43,11 +43,13 @@ class TrainerTest {
     }
   }
 
-  @Test
-  void resumeContinuesBitForBit(@TempDir Path tmp) throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"float32", "bfloat16"})
+  void resumeContinuesBitForBit(String precision, @TempDir Path tmp) throws Exception {
     InMemoryPairs train = Synthetic.pairs(24, 16);
     InMemoryPairs val = Synthetic.pairs(4, 16);
-    TrainConfig straight = Synthetic.config(train, val, tmp.resolve("a"), 24, 6, false);
+    TrainConfig straight =
+        with(Synthetic.config(train, val, tmp.resolve("a"), 24, 6, false), 0, precision);
     Trainer.run(straight, Progress.SILENT);
 
     Trainer t = new Trainer();
@@ -61,12 +63,15 @@ class TrainerTest {
             }
           }
         });
-    TrainConfig first = Synthetic.config(train, val, tmp.resolve("b"), 24, 6, false);
+    TrainConfig first =
+        with(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, false), 0, precision);
     TrainResult stopped = t.train(first, Progress.SILENT, ls);
     assertTrue(stopped.interrupted());
     assertEquals(9, stopped.steps());
     TrainResult resumed =
-        Trainer.run(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, true), Progress.SILENT);
+        Trainer.run(
+            with(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, true), 0, precision),
+            Progress.SILENT);
     assertFalse(resumed.interrupted());
     assertEquals(24, resumed.steps());
 
@@ -105,6 +110,10 @@ class TrainerTest {
   }
 
   static TrainConfig withEvery(TrainConfig c, int every) {
+    return with(c, every, c.precision());
+  }
+
+  static TrainConfig with(TrainConfig c, int every, String precision) {
     return new TrainConfig(
         c.train(),
         c.validation(),
