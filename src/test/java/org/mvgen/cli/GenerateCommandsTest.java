@@ -56,4 +56,11 @@ class GenerateCommandsTest {
     assertEquals(Main.Exit.OK, r.code(), r.err());
     assertTrue(r.out().contains("Audio inputs") || r.out().contains("No audio input"), r.out());
   }
+
+  @Test
+  void anOddFrameSizeIsRefusedWithTheReason() {
+    Run r = mvgen("render", "song.mp3", "--model", "m.mvgen", "--size", "255");
+    assertEquals(Main.Exit.INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("even"), r.err());
+  }
 }
