@@ -120,7 +120,11 @@ public final class RaveFixture {
 
   /** Writes the fixture as a TorchScript file. */
   public static void write(Spec spec, Path file) {
-    Torch.init(0);
+    try {
+      Torch.init(0);
+    } catch (org.mvgen.torch.TorchException e) {
+      throw new IllegalStateException("libtorch does not load: " + e.getMessage(), e);
+    }
     try (PointerScope scope = new PointerScope()) {
       build(spec).save(file.toString());
     }

@@ -124,7 +124,11 @@ public final class RaveModel implements AutoCloseable {
    */
   public static RaveModel load(Path file, int threads) throws EncoderException {
     checkFile(file);
-    Torch.init(threads);
+    try {
+      Torch.init(threads);
+    } catch (org.mvgen.torch.TorchException e) {
+      throw new EncoderException("Cannot load libtorch to read " + file + ": " + e.getMessage(), e);
+    }
     JitModule m;
     try {
       m = torch.load(file.toString());

@@ -5,31 +5,27 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The few libtorch conversions the RAVE encoder needs (float arrays to and from tensors), kept in
- * this package so that it does not depend on other engineers' libtorch helpers.
+ * The libtorch conversions the RAVE encoder needs beyond {@link org.mvgen.torch.Torch}'s (integer
+ * buffers, zeros), and its one way to load libtorch.
  */
 final class Torch {
-  private static boolean initialised;
-
   private Torch() {}
 
   /**
-   * Loads libtorch (the first call costs about a second) and sets its CPU threads ({@code threads
-   * <= 0} keeps libtorch's default).
+   * Loads mvgen's own libtorch through {@link org.mvgen.torch.Torch#load} (never a system copy; the
+   * first call costs about a second) and sets its CPU threads ({@code threads <= 0} keeps
+   * libtorch's default).
    */
-  static synchronized void init(int threads) {
-    if (!initialised) {
-      torch.get_num_threads(); // forces the native libraries to load
-      initialised = true;
-    }
+  static synchronized void init(int threads) throws org.mvgen.torch.TorchException {
+    org.mvgen.torch.Torch.load();
     if (threads > 0 && torch.get_num_threads() != threads) {
-      torch.set_num_threads(threads);
+      org.mvgen.torch.Torch.threads(threads);
     }
   }
 
   /** A float32 tensor holding a copy of {@code data}, with the given shape. */
   static Tensor tensor(float[] data, long... shape) {
-    return Tensor.create(data, shape);
+    return org.mvgen.torch.Torch.tensor(data, shape);
   }
 
   static Tensor zeros(long... shape) {
