@@ -48,7 +48,7 @@ public final class DecoderBenchmark {
     InMemoryPairs pairs = randomPairs(256, latent, size);
     if (only.contains("train")) {
       int batch = Integer.getInteger("bench.batch", 32);
-      int steps = Integer.getInteger("bench.steps", 12);
+      int steps = Integer.getInteger("bench.steps", 30);
       TrainConfig c =
           new TrainConfig(
               pairs,
@@ -75,8 +75,11 @@ public final class DecoderBenchmark {
               "cpu",
               "bench",
               "bench",
-              Map.of());
-      // Step 1 includes libtorch's first-call allocations: measure the rest.
+              Map.of(),
+              System.getProperty("bench.train_precision", "auto"));
+      System.out.println("train_precision=" + (c.bf16(true) ? "bfloat16" : "float32"));
+      // The first steps include libtorch's first-call allocations and oneDNN's kernel generation
+      // (slower still for bf16): measure from step 5.
       List<Long> stamps = new ArrayList<>();
       Trainer tr = new Trainer();
       List<TrainingListener> ls =
@@ -88,7 +91,7 @@ public final class DecoderBenchmark {
                 }
               });
       tr.train(c, Progress.SILENT, ls);
-      double secs = (stamps.get(stamps.size() - 1) - stamps.get(1)) / 1e9;
+      double secs = (stamps.get(stamps.size() - 1) - stamps.get(4)) / 1e9;
       System.out.printf(
           Locale.ROOT,
           "train_samples_per_s=%.1f (batch %d, %d timed steps)%n",
