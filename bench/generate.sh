@@ -4,6 +4,9 @@
 #   live     sustained display fps over 60 s and dropped/repeated frames (file fed in real time
 #            through the capture thread and ring, as a microphone would be)
 #   latency  onset entering the input -> first displayed frame that reacts, p50/p95
+#   loopback the same through a real sound server: onsets played with Java Sound into the default
+#            output and captured from the default input (PulseAudio null sink and its monitor
+#            under .ci/live-env.sh)
 #   demo     `mvgen demo` wall time (a fresh demo folder)
 #
 #   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
@@ -27,6 +30,10 @@ bench() { java -Xmx3g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 case "$what" in
   render | live) bench "$what" "$@" ;;
+  loopback)
+    if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then set -- --model demo/run/model.mvgen; fi
+    bench loopback "$@"
+    ;;
   latency)
     if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then set -- --model demo/run/model.mvgen; fi
     bench latency "$@"
@@ -43,5 +50,5 @@ case "$what" in
     if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then bench latency --model demo/run/model.mvgen; else bench latency "$@"; fi
     bench latency --rave
     ;;
-  *) echo "usage: bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]" >&2; exit 2 ;;
+  *) echo "usage: bench/generate.sh [render|live|latency|loopback|demo|all] [--model BUNDLE]" >&2; exit 2 ;;
 esac

@@ -85,6 +85,7 @@ public final class GenerateBench {
       case "live" -> live(c, model, seconds);
       case "latency" -> latency(c, model, onsets);
       case "parts" -> parts(c, model, work);
+      case "loopback" -> loopback(c, model, onsets);
       default -> throw new IllegalArgumentException("render, live, latency or parts");
     }
     System.exit(0);
@@ -258,6 +259,114 @@ public final class GenerateBench {
         Locale.ROOT,
         "latency: %s at %d fps, %d onsets, %d detected: onset entering the input -> first"
             + " reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+        model.getFileName(),
+        s.fps(),
+        onsets,
+        lat.size(),
+        pct(lat, 50),
+        pct(lat, 95),
+        pct(lat, 100));
+  }
+
+  /**
+   * The same onset test through a real sound server: onsets are played with Java Sound into the
+   * default output (PulseAudio's null sink under .ci/live-env.sh) and captured from the default
+   * input (its monitor) by {@code mvgen live}'s capture path. The start is the moment the onset's
+   * first sample leaves the output line's buffer (write time + what was queued ahead of it), so the
+   * figure includes the sound server and both device buffers, as a microphone would.
+   */
+  static void loopback(Config c, Path model, int onsets) throws Exception {
+    int sr = c.getInt("audio.sample_rate");
+    Pipeline.Settings s = GenerateSettings.live(c);
+    javax.sound.sampled.AudioFormat fmt =
+        new javax.sound.sampled.AudioFormat(sr, 16, 1, true, false);
+    javax.sound.sampled.SourceDataLine out = javax.sound.sampled.AudioSystem.getSourceDataLine(fmt);
+    out.open(fmt, 4096);
+    out.start();
+    long[] enter = new long[onsets];
+    java.util.Arrays.fill(enter, Long.MAX_VALUE);
+    int block = 256;
+    int gap = (int) (0.8 * sr);
+    Thread player =
+        new Thread(
+            () -> {
+              byte[] bytes = new byte[block * 2];
+              java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+              long n = 0;
+              int o = 0;
+              long next = gap + rnd.nextInt(gap / 4);
+              while (o < onsets && !Thread.currentThread().isInterrupted()) {
+                boolean onset = n <= next && next < n + block;
+                for (int i = 0; i < block; i++) {
+                  long j = n + i - next;
+                  double v = 0;
+                  if (j >= 0 && j < sr / 5) {
+                    double t = (double) j / sr;
+                    v = 0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08);
+                  }
+                  short q = (short) Math.round(v * 32767);
+                  bytes[2 * i] = (byte) q;
+                  bytes[2 * i + 1] = (byte) (q >> 8);
+                }
+                if (onset) {
+                  int queued = out.getBufferSize() - out.available();
+                  long now = System.nanoTime();
+                  enter[o] = now + (queued / 2 + (next - n)) * 1_000_000_000L / sr;
+                  o++;
+                  next += gap + rnd.nextInt(gap / 4);
+                }
+                out.write(bytes, 0, bytes.length);
+                n += block;
+              }
+            },
+            "loopback-player");
+    List<Long> lat = new ArrayList<>();
+    try (Model m = Model.open(model, null, null, c)) {
+      warm(m, s);
+      CaptureSource in = CaptureSource.openDevice(null, sr, c.getDouble("live.ring_seconds"));
+      int size = s.size();
+      byte[] before = new byte[size * size * 3];
+      int[] state = {0};
+      try (LiveSession session = new LiveSession(m.encoder(), m.generator(), s, in)) {
+        player.setDaemon(true);
+        player.start();
+        Thread stopper =
+            new Thread(
+                () -> {
+                  try {
+                    player.join();
+                    Thread.sleep(1000);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  session.quit();
+                });
+        stopper.setDaemon(true);
+        stopper.start();
+        session.run(
+            (rgb, snap, st, l) -> {
+              long now = System.nanoTime();
+              int o = state[0];
+              if (o >= onsets) {
+                return;
+              }
+              if (now < enter[o]) {
+                System.arraycopy(rgb, 0, before, 0, before.length);
+              } else if (meanAbsDiff(rgb, before) > 4.0) {
+                lat.add(now - enter[o]);
+                state[0]++;
+              } else if (now > enter[o] + 500_000_000L) {
+                state[0]++;
+              }
+            });
+      }
+    } finally {
+      out.close();
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "loopback (sound server): %s at %d fps, %d onsets, %d detected: onset leaving the output"
+            + " -> first reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
         model.getFileName(),
         s.fps(),
         onsets,
