@@ -95,9 +95,9 @@ public final class DecoderBenchmark {
       System.out.printf(
           Locale.ROOT,
           "train_samples_per_s=%.1f (batch %d, %d timed steps)%n",
-          (stamps.size() - 2) * batch / secs,
+          (stamps.size() - 5) * batch / secs,
           batch,
-          stamps.size() - 2);
+          stamps.size() - 5);
       Path bundle = tmp.resolve("run").resolve(Trainer.BUNDLE);
       if (only.contains("infer")) {
         infer(bundle, latent, size);
