@@ -70,6 +70,7 @@ public final class LiveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Pipeline.Settings settings = GenerateSettings.live(c);
     String device = c.getString("live.input").isEmpty() ? null : c.getString("live.input");
+    LiveWindow.requireDisplay();
     try (Model m = Model.open(model, encoder, null, c)) {
       CaptureSource in =
           CaptureSource.openDevice(
@@ -85,7 +86,16 @@ public final class LiveCommand implements Callable<Integer> {
             controls.toggleRecording();
           }
           // Ctrl-C: stop cleanly so that a recording in progress is finished, not left corrupt.
-          Thread hook = new Thread(session::quit, "mvgen-live-shutdown");
+          Thread hook =
+              new Thread(
+                  () -> {
+                    try {
+                      session.quitAndWait(5000);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  "mvgen-live-shutdown");
           Runtime.getRuntime().addShutdownHook(hook);
           out.printf(
               "Live from %s at %d fps. Keys: F fullscreen, O overlay, R record, Q quit.%n",

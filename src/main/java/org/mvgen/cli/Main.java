@@ -35,6 +35,7 @@ import picocli.CommandLine.ParseResult;
       TrainCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      DemoCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -10,6 +10,11 @@ import org.bytedeco.javacv.FrameGrabber;
 
 /** Decodes the audio of any file FFmpeg reads to mono float at a chosen rate. */
 public final class AudioFiles {
+  static {
+    // FFmpeg prints every input's stream layout at its default level; only errors matter here.
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+  }
+
   private AudioFiles() {}
 
   /**

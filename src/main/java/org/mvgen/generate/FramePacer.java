@@ -56,29 +56,49 @@ public final class FramePacer {
   /** Runs the clock on the calling thread until {@link #stop}. */
   public void run() throws InterruptedException {
     byte[] rgb = new byte[size * size * 3];
-    long have = -1;
-    long lastGenerated = 0;
+    long shownIndex = -1;
+    long want = -1;
     long ticks = 0;
     long shown = 0;
     long repeated = 0;
     long dropped = 0;
     long period = 1_000_000_000L / fps;
-    long start = System.nanoTime();
     long[] recent = new long[fps + 1];
+    // Wait for the first frame, then start ticking from its arrival.
+    while (running && sink.peek().index() < 0) {
+      Thread.sleep(1);
+    }
+    long start = System.nanoTime();
     while (running) {
-      LiveSink.Snapshot s = sink.latest(have, rgb);
+      LiveSink.Snapshot s = sink.peek();
+      long newest = s.index();
+      if (want < 0) {
+        want = newest;
+      }
+      if (newest - want >= MAX_QUEUE) {
+        // Too far behind: jump to the newest frame; the ones in between are never seen.
+        dropped += newest - want;
+        want = newest;
+      }
       long latency = Long.MIN_VALUE;
-      if (s.index() > have) {
-        // Frames generated since the last tick other than the one shown were never seen.
-        dropped += Math.max(0, s.generated() - lastGenerated - 1);
-        lastGenerated = s.generated();
-        have = s.index();
+      boolean got = false;
+      while (newest >= want) {
+        if (sink.take(want, rgb)) {
+          got = true;
+          break;
+        }
+        want++; // skipped by the pipeline (counted there): nothing to show for it
+      }
+      if (got) {
+        shownIndex = want;
+        want++;
         shown++;
-        long a = arrival.applyAsLong(have);
+        long a = arrival.applyAsLong(shownIndex);
         if (a != Long.MIN_VALUE) {
           latency = System.nanoTime() - a;
         }
-      } else if (have >= 0) {
+      } else {
+        // The next frame is late: show the last one again.
         repeated++;
       }
       long now = System.nanoTime();
@@ -87,9 +107,8 @@ public final class FramePacer {
       long oldest = recent[(int) (ticks % recent.length)];
       double measured = ticks > recent.length ? (recent.length - 1) * 1e9 / (now - oldest) : 0;
       stats = new Stats(ticks, shown, repeated, dropped, measured);
-      if (have >= 0) {
-        display.show(rgb, s, stats, latency);
-      }
+      display.show(
+          rgb, new LiveSink.Snapshot(shownIndex, s.generated(), s.level()), stats, latency);
       long next = start + ticks * period;
       long wait = next - System.nanoTime();
       if (wait > 0) {
@@ -100,4 +119,7 @@ public final class FramePacer {
       }
     }
   }
+
+  /** Frames allowed to wait for display before the older ones are dropped. */
+  static final int MAX_QUEUE = 3;
 }

@@ -34,6 +34,15 @@ public final class GenerateSettings {
               + c.entry("generate.interpolation").origin()
               + "): use \"linear\" or \"hold\"");
     }
+    int size = c.getInt("video.size");
+    if (size < 2 || size % 2 != 0) {
+      throw new ConfigException(
+          "video.size = "
+              + size
+              + " ("
+              + c.entry("video.size").origin()
+              + "): H.264 in yuv420p needs an even frame size such as 256.");
+    }
     try {
       return new Pipeline.Settings(
           fps,

@@ -37,6 +37,7 @@ public final class LiveSession implements AutoCloseable {
   private final LiveSink sink;
   private final FramePacer pacer;
   private final CountDownLatch done = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
   private final Pipeline.Settings settings;
   private volatile Throwable failure;
   private volatile Pipeline.Stats stats = new Pipeline.Stats(0, 0, 0);
@@ -89,6 +90,15 @@ public final class LiveSession implements AutoCloseable {
   }
 
   /**
+   * Asks {@link #run} to return and waits (at most {@code millis}) until it has stopped and closed
+   * any recording: what a Ctrl-C handler calls so that the JVM does not exit mid-file.
+   */
+  public void quitAndWait(long millis) throws InterruptedException {
+    quit();
+    finished.await(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Runs until {@link #quit}, the end of the source, or a failure (a device that disappeared), then
    * stops all threads and finishes any recording properly before returning or throwing.
    */
@@ -133,7 +143,11 @@ public final class LiveSession implements AutoCloseable {
       pacer.stop();
       clock.join(TimeUnit.SECONDS.toMillis(2));
       // A recording in progress is finished properly even when the input failed.
-      sink.close();
+      try {
+        sink.close();
+      } finally {
+        finished.countDown();
+      }
     }
     Throwable t = failure;
     if (t instanceof GenerateException g) {

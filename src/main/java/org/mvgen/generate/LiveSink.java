@@ -17,7 +17,13 @@ public final class LiveSink implements FrameSink {
   private final int size;
   private final int sampleRate;
   private final int fps;
-  private final byte[] newest;
+
+  /** The last few frames, slot {@code k % RING} holds frame {@code k}: the display's queue. */
+  static final int RING = 4;
+
+  private final byte[][] ring;
+  private final long[] ringIndex = new long[RING];
+  private final int frameBytes;
   private long newestIndex = -1;
   private long generated;
 
@@ -35,7 +41,9 @@ public final class LiveSink implements FrameSink {
     this.size = size;
     this.sampleRate = sampleRate;
     this.fps = fps;
-    this.newest = new byte[size * size * 3];
+    this.frameBytes = size * size * 3;
+    this.ring = new byte[RING][frameBytes];
+    java.util.Arrays.fill(ringIndex, -1);
     this.history = new float[4 * sampleRate];
   }
 
@@ -62,7 +70,9 @@ public final class LiveSink implements FrameSink {
 
   @Override
   public synchronized void frame(long k, byte[] rgb, int off) throws GenerateException {
-    System.arraycopy(rgb, off, newest, 0, newest.length);
+    int slot = (int) (k % RING);
+    System.arraycopy(rgb, off, ring[slot], 0, frameBytes);
+    ringIndex[slot] = k;
     newestIndex = k;
     generated++;
     if (pendingRecording != null) {
@@ -83,15 +93,22 @@ public final class LiveSink implements FrameSink {
     }
   }
 
-  /**
-   * Copies the newest frame into {@code dst} if it is newer than {@code haveIndex}; returns what
-   * the display now has.
-   */
-  public synchronized Snapshot latest(long haveIndex, byte[] dst) {
-    if (newestIndex > haveIndex) {
-      System.arraycopy(newest, 0, dst, 0, newest.length);
-    }
+  /** The newest frame's index and the counters, without copying a frame. */
+  public synchronized Snapshot peek() {
     return new Snapshot(newestIndex, generated, level);
+  }
+
+  /**
+   * Copies frame {@code k} into {@code dst} if it is still held (one of the last {@link #RING}
+   * generated); returns whether it was.
+   */
+  public synchronized boolean take(long k, byte[] dst) {
+    int slot = (int) (k % RING);
+    if (k < 0 || ringIndex[slot] != k) {
+      return false;
+    }
+    System.arraycopy(ring[slot], 0, dst, 0, frameBytes);
+    return true;
   }
 
   /** Starts recording to {@code target} from the next frame; ignored when already recording. */

@@ -45,16 +45,21 @@ public final class LiveWindow implements FramePacer.Display, AutoCloseable {
     this.size = size;
   }
 
-  /**
-   * Opens the window (on the Swing thread); fails with a clear message when there is no display.
-   */
-  public static LiveWindow open(String title, int size, boolean fullscreen, Controls controls)
-      throws GenerateException {
+  /** Fails with a clear message when there is no display to open a window on. */
+  public static void requireDisplay() throws GenerateException {
     if (GraphicsEnvironment.isHeadless()) {
       throw new GenerateException(
           "No display: `mvgen live` shows a window. Run it in a desktop session (or set DISPLAY,"
               + " e.g. under Xvfb), or use `mvgen render` to make a video file instead.");
     }
+  }
+
+  /**
+   * Opens the window (on the Swing thread); fails with a clear message when there is no display.
+   */
+  public static LiveWindow open(String title, int size, boolean fullscreen, Controls controls)
+      throws GenerateException {
+    requireDisplay();
     LiveWindow[] out = new LiveWindow[1];
     try {
       SwingUtilities.invokeAndWait(

@@ -231,6 +231,7 @@ public final class Pipeline {
     final float[] scratch;
     final byte[] rgb;
     final byte[] scaled;
+    final FrameScaler scaler;
     int count;
     long first;
     long emitted;
@@ -244,6 +245,7 @@ public final class Pipeline {
       this.scratch = new float[dim];
       this.rgb = new byte[capacity * gsize * gsize * 3];
       this.scaled = gsize == size ? null : new byte[size * size * 3];
+      this.scaler = new FrameScaler(gsize, size);
     }
 
     void flush(FrameGenerator g, FrameSink sink, Progress progress) throws GenerateException {
@@ -256,7 +258,7 @@ public final class Pipeline {
         if (scaled == null) {
           sink.frame(first + i, rgb, i * fb);
         } else {
-          FrameScaler.scale(rgb, i * fb, gsize, scaled, 0, size);
+          scaler.scale(rgb, i * fb, scaled, 0);
           sink.frame(first + i, scaled, 0);
         }
       }

@@ -75,14 +75,17 @@ public final class Renderer {
         new Mp4Sink(
             r.output(),
             new Mp4Writer.Settings(s.size(), s.size(), s.fps(), sr, r.crf(), r.preset()));
+    // x264 and AAC run on their own thread, overlapping with the decoder.
+    AsyncSink async = new AsyncSink(sink, s.size() * s.size() * 3, 64);
     boolean ok = false;
     Pipeline.Stats st;
     try (Progress p = progress.start("render", frames, "frames")) {
-      st = pipeline.run(new PcmSource(pcm, sr), sink, p, frames);
-      sink.close();
+      st = pipeline.run(new PcmSource(pcm, sr), async, p, frames);
+      async.close();
       ok = true;
     } finally {
       if (!ok) {
+        async.abandon();
         sink.abort();
       }
     }

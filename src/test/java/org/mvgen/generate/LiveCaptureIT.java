@@ -110,7 +110,7 @@ class LiveCaptureIT {
     assumeTrue(
         !GraphicsEnvironment.isHeadless(),
         "no display: run under Xvfb (source .ci/live-env.sh) to test the live window");
-    Path wav = tone(dir, 1.5);
+    Path wav = tone(dir, 4.0);
     var enc = new TestModels.RmsEncoder(SR, 1024, 0);
     var gen = new TestModels.ColourGenerator(64);
     var settings = new Pipeline.Settings(60, 64, 0.02, 4, true);
@@ -131,12 +131,21 @@ class LiveCaptureIT {
                 }
               });
       runner.start();
-      Thread.sleep(1000);
+      // Frames are on screen once the display clock has shown some.
+      for (int i = 0; i < 50 && s.displayStats().shown() < 30; i++) {
+        Thread.sleep(100);
+      }
       Rectangle area = w.screenBounds();
       quiet = robot.createScreenCapture(area);
       Process p = play(wav);
-      Thread.sleep(800);
-      loud = robot.createScreenCapture(area);
+      // The sound reaches the picture within tens of milliseconds once the stream is running;
+      // allow the player and the sound server seconds to start.
+      loud = quiet;
+      for (int i = 0; i < 40 && red(loud) - red(quiet) <= 60; i++) {
+        Thread.sleep(100);
+        loud = robot.createScreenCapture(area);
+      }
+      p.destroy();
       p.waitFor(5, TimeUnit.SECONDS);
       s.quit();
       runner.join(5000);
@@ -144,11 +153,15 @@ class LiveCaptureIT {
       ImageIO.write(loud, "png", dir.resolve("loud.png").toFile());
       System.out.println("live window: " + s.displayStats());
     }
-    // The centre pixel's red channel is the loudness (ColourGenerator).
-    int cq = (quiet.getRGB(quiet.getWidth() / 2, quiet.getHeight() / 2) >> 16) & 0xff;
-    int cl = (loud.getRGB(loud.getWidth() / 2, loud.getHeight() / 2) >> 16) & 0xff;
+    int cq = red(quiet);
+    int cl = red(loud);
     System.out.println("centre red: silence " + cq + ", tone " + cl);
     assertTrue(cl - cq > 60, "screen red went from " + cq + " (silence) to " + cl + " (tone)");
+  }
+
+  /** The centre pixel's red channel: the loudness, for {@link TestModels.ColourGenerator}. */
+  static int red(BufferedImage img) {
+    return (img.getRGB(img.getWidth() / 2, img.getHeight() / 2) >> 16) & 0xff;
   }
 
   static final class NoControls implements LiveWindow.Controls {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Generation benchmarks (issue 5), on the machine's cores (the project's reference is 2):
+#   render   speed as a multiple of real time, 256x256 at 25 fps (mel encoder, decoder, x264, AAC)
+#   live     sustained display fps over 60 s and dropped/repeated frames (file fed in real time
+#            through the capture thread and ring, as a microphone would be)
+#   latency  onset entering the input -> first displayed frame that reacts, p50/p95
+#   loopback the same through a real sound server: onsets played with Java Sound into the default
+#            output and captured from the default input (PulseAudio null sink and its monitor
+#            under .ci/live-env.sh)
+#   demo     `mvgen demo` wall time (a fresh demo folder)
+#
+#   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
+#   bench/generate.sh latency --rave     # RAVE's figure: a v2-sized streaming export (random
+#                                        # weights, same cost and delay) and an untrained decoder
+#
+# Without --model, render and live use an untrained decoder of the demo architecture at
+# video.size (speed does not depend on weights); latency needs frames that react to sound, so it
+# uses demo/run/model.mvgen when present (run `mvgen demo` first) and says which model it used.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+what="${1:-all}"
+shift || true
+cd "$here"
+./mvgen --version >/dev/null # builds the application if needed
+mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null
+export OMP_WAIT_POLICY=PASSIVE
+cp="target/classes:target/test-classes:target/lib/*"
+bench() { java -Xmx3g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
+  org.mvgen.generate.bench.GenerateBench "$@"; }
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+case "$what" in
+  render | live) bench "$what" "$@" ;;
+  loopback)
+    if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then set -- --model demo/run/model.mvgen; fi
+    bench loopback "$@"
+    ;;
+  latency)
+    if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then set -- --model demo/run/model.mvgen; fi
+    bench latency "$@"
+    ;;
+  demo)
+    rm -rf /tmp/mvgen-bench-demo
+    start=$(date +%s)
+    ./mvgen demo -o /tmp/mvgen-bench-demo 2>/dev/null | tail -12
+    echo "demo: $(( $(date +%s) - start )) s wall"
+    ;;
+  all)
+    bench render "$@"
+    bench live "$@"
+    if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then bench latency --model demo/run/model.mvgen; else bench latency "$@"; fi
+    bench latency --rave
+    ;;
+  *) echo "usage: bench/generate.sh [render|live|latency|loopback|demo|all] [--model BUNDLE]" >&2; exit 2 ;;
+esac

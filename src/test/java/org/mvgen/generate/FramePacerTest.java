@@ -1,0 +1,93 @@
+package org.mvgen.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class FramePacerTest {
+  static final int FPS = 50;
+  static final int SIZE = 4;
+
+  /**
+   * Generates frames at {@code fps} like the pipeline, with an optional stall at frame {@code k}.
+   */
+  static Thread generator(LiveSink sink, int frames, int stallAt, long stallMs) {
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] rgb = new byte[SIZE * SIZE * 3];
+              long start = System.nanoTime();
+              try {
+                for (int k = 0; k < frames; k++) {
+                  if (k == stallAt) {
+                    Thread.sleep(stallMs);
+                  }
+                  long due = start + k * 1_000_000_000L / FPS;
+                  long wait = due - System.nanoTime();
+                  if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                  }
+                  rgb[0] = (byte) k;
+                  sink.frame(k, rgb, 0);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    t.start();
+    return t;
+  }
+
+  static FramePacer.Stats run(int frames, int stallAt, long stallMs, long[] lastShown)
+      throws Exception {
+    LiveSink sink = new LiveSink(SIZE, 1000, FPS);
+    FramePacer pacer =
+        new FramePacer(
+            sink,
+            FPS,
+            SIZE,
+            (rgb, snap, st, lat) -> {
+              // Frames appear in order, never backwards.
+              assertTrue(snap.index() >= lastShown[0], snap.index() + " after " + lastShown[0]);
+              lastShown[0] = snap.index();
+            },
+            k -> Long.MIN_VALUE);
+    Thread gen = generator(sink, frames, stallAt, stallMs);
+    Thread clock =
+        new Thread(
+            () -> {
+              try {
+                pacer.run();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    clock.start();
+    gen.join();
+    Thread.sleep(100);
+    pacer.stop();
+    clock.join();
+    return pacer.stats();
+  }
+
+  @Test
+  void framesMadeInRealTimeAreAllShownInOrder() throws Exception {
+    long[] last = {-1};
+    FramePacer.Stats s = run(75, -1, 0, last);
+    assertEquals(74, last[0]);
+    assertEquals(0, s.dropped(), s.toString());
+    assertEquals(75, s.shown(), s.toString());
+  }
+
+  @Test
+  void aStallIsBridgedByRepeatsAndTheBacklogIsDropped() throws Exception {
+    long[] last = {-1};
+    // 300 ms stall at 50 fps: about 15 ticks without a new frame, then 15 frames at once.
+    FramePacer.Stats s = run(75, 20, 300, last);
+    assertEquals(74, last[0]);
+    assertTrue(s.repeated() >= 10, s.toString());
+    assertTrue(s.dropped() >= 8, "the pile-up is dropped, not queued: " + s);
+    assertEquals(75, s.shown() + s.dropped(), s.toString());
+  }
+}

@@ -1,0 +1,465 @@
+package org.mvgen.generate.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.mvgen.audio.WavWriter;
+import org.mvgen.config.Config;
+import org.mvgen.decoder.DecoderBundle;
+import org.mvgen.decoder.DecoderNet;
+import org.mvgen.decoder.DecoderSpec;
+import org.mvgen.decoder.LatentNorm;
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.encoder.Encoders;
+import org.mvgen.generate.CaptureSource;
+import org.mvgen.generate.DemoMusic;
+import org.mvgen.generate.FramePacer;
+import org.mvgen.generate.FrameScaler;
+import org.mvgen.generate.GenerateSettings;
+import org.mvgen.generate.LatentInterpolator;
+import org.mvgen.generate.LiveSession;
+import org.mvgen.generate.Model;
+import org.mvgen.generate.Pipeline;
+import org.mvgen.generate.Renderer;
+import org.mvgen.rave.RaveFixture;
+import org.mvgen.torch.Torch;
+import org.mvgen.util.Progress;
+
+/**
+ * Generation benchmarks (run by {@code bench/generate.sh}): render speed as a multiple of real
+ * time, live sustained fps with drop counts, and audio-to-picture latency of onsets.
+ *
+ * <pre>
+ * GenerateBench render  [--model BUNDLE] [--seconds 60]
+ * GenerateBench live    [--model BUNDLE] [--seconds 60]
+ * GenerateBench latency [--model BUNDLE] [--onsets 60]
+ * </pre>
+ *
+ * Without --model, an untrained decoder of the demo's architecture at video.size is used: speed
+ * does not depend on the weights (latency does, a little: it needs a model whose frames react).
+ */
+public final class GenerateBench {
+  private GenerateBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String what = args.length > 0 ? args[0] : "render";
+    Path model = null;
+    double seconds = 60;
+    int onsets = 60;
+    boolean rave = false;
+    String preset = null;
+    Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--model" -> model = Path.of(args[++i]);
+        case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+        case "--onsets" -> onsets = Integer.parseInt(args[++i]);
+        case "--work" -> work = Path.of(args[++i]);
+        case "--rave" -> rave = true;
+        case "--preset" -> preset = args[++i];
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    Files.createDirectories(work);
+    Config c = Config.defaults();
+    if (preset != null) {
+      c = c.with("generate.preset", preset, "--preset");
+    }
+    if (rave) {
+      // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
+      Path ts = work.resolve("rave-v2-streaming.ts");
+      if (!Files.exists(ts)) {
+        RaveFixture.write(RaveFixture.v2Sized(true, 1), ts);
+      }
+      model = untrained(c, work.resolve("untrained-rave-128.mvgen"), "rave:" + ts, 128);
+    } else if (model == null) {
+      int size = c.getInt("video.size");
+      model = untrained(c, work.resolve("untrained-" + size + ".mvgen"), "mel", size);
+    }
+    switch (what) {
+      case "render" -> render(c, model, work, seconds);
+      case "live" -> live(c, model, seconds);
+      case "latency" -> latency(c, model, onsets);
+      case "parts" -> parts(c, model, work);
+      case "loopback" -> loopback(c, model, onsets);
+      default -> throw new IllegalArgumentException("render, live, latency or parts");
+    }
+    System.exit(0);
+  }
+
+  /** A randomly initialised bundle of the demo's decoder architecture for {@code encoder}. */
+  static Path untrained(Config c, Path file, String encoder, int size) throws Exception {
+    if (Files.exists(file)) {
+      return file;
+    }
+    Torch.load();
+    try (AudioEncoder enc = Encoders.open(encoder, c)) {
+      int depth = Integer.numberOfTrailingZeros(size) - 3;
+      DecoderSpec spec = new DecoderSpec(enc.latentSize(), size, 128, 16, depth, "batch");
+      DecoderNet net = new DecoderNet(spec);
+      new DecoderBundle(
+              spec,
+              enc.id(),
+              enc.spec(),
+              LatentNorm.identity(enc.latentSize()),
+              Map.of("untrained", true))
+          .write(file, net);
+    }
+    return file;
+  }
+
+  static void render(Config c, Path model, Path work, double seconds) throws Exception {
+    int sr = c.getInt("audio.sample_rate");
+    Path song = work.resolve("song-" + (int) seconds + ".wav");
+    float[] pcm = DemoMusic.track(11, seconds, sr);
+    try (WavWriter w = new WavWriter(song, sr)) {
+      w.write(pcm, 0, pcm.length);
+      w.commit();
+    }
+    Pipeline.Settings s = GenerateSettings.render(c);
+    try (Model m = Model.open(model, null, null, c)) {
+      // Warm-up: libtorch's first calls allocate and pick kernels.
+      Renderer.render(
+          new Renderer.Request(song, work.resolve("warm.mp4"), 0, 2, s, 18, "veryfast"),
+          m.encoder(),
+          m.generator(),
+          (t, n, u) -> Progress.SILENT.start(t, n, u));
+      Renderer.Result r =
+          Renderer.render(
+              new Renderer.Request(
+                  song,
+                  work.resolve("bench.mp4"),
+                  0,
+                  0,
+                  s,
+                  c.getInt("generate.crf"),
+                  c.getString("generate.preset")),
+              m.encoder(),
+              m.generator(),
+              (t, n, u) -> Progress.SILENT.start(t, n, u));
+      System.out.printf(
+          Locale.ROOT,
+          "render (x264 "
+              + c.getString("generate.preset")
+              + "): %s, %dx%d at %d fps, %d frames of %.1f s in %.1f s = %.1fx real time (%.0f"
+              + " frames/s)%n",
+          model.getFileName(),
+          s.size(),
+          s.size(),
+          s.fps(),
+          r.frames(),
+          r.seconds(),
+          r.elapsedSeconds(),
+          r.realTimeFactor(),
+          r.frames() / r.elapsedSeconds());
+    }
+  }
+
+  static void live(Config c, Path model, double seconds) throws Exception {
+    int sr = c.getInt("audio.sample_rate");
+    Pipeline.Settings s = GenerateSettings.live(c);
+    float[] pcm = DemoMusic.track(12, seconds, sr);
+    List<Long> latencies = new ArrayList<>();
+    try (Model m = Model.open(model, null, null, c);
+        LiveSession session =
+            new LiveSession(
+                m.encoder(),
+                m.generator(),
+                s,
+                CaptureSource.pacedPcm(pcm, sr, 256, c.getDouble("live.ring_seconds")))) {
+      warm(m, s);
+      LiveSession.Result r =
+          session.run(
+              (rgb, snap, st, lat) -> {
+                if (lat != Long.MIN_VALUE) {
+                  latencies.add(lat);
+                }
+              });
+      FramePacer.Stats d = r.display();
+      System.out.printf(
+          Locale.ROOT,
+          "live: %s at %d fps for %.1f s: display %.1f fps measured, %d ticks, %d shown, %d"
+              + " repeated, %d dropped; pipeline generated %d, skipped %d; input samples lost %d;"
+              + " frame latency (last sample of a frame's audio -> shown) p50 %.1f ms, p95 %.1f"
+              + " ms%n",
+          model.getFileName(),
+          s.fps(),
+          r.seconds(),
+          d.fps(),
+          d.ticks(),
+          d.shown(),
+          d.repeated(),
+          d.dropped(),
+          r.frames(),
+          r.skipped(),
+          r.droppedSamples(),
+          pct(latencies, 50),
+          pct(latencies, 95));
+    }
+  }
+
+  /**
+   * Onsets (a loud click after silence) fed through the capture thread in real time; for each, the
+   * time from the onset's first sample entering the ring to the first displayed frame that differs
+   * clearly from the frame shown before the onset.
+   */
+  static void latency(Config c, Path model, int onsets) throws Exception {
+    int sr = c.getInt("audio.sample_rate");
+    Pipeline.Settings s = GenerateSettings.live(c);
+    double gap = 0.8;
+    float[] pcm = new float[(int) ((onsets + 1) * gap * sr)];
+    long[] at = new long[onsets];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    for (int i = 0; i < onsets; i++) {
+      // Random sub-frame phase, so the figure averages over where in a frame an onset falls.
+      at[i] = (long) ((i + 1) * gap * sr) + rnd.nextInt(sr / s.fps());
+      for (int j = 0; j < sr / 5 && at[i] + j < pcm.length; j++) {
+        double t = (double) j / sr;
+        pcm[(int) at[i] + j] =
+            (float)
+                (0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08)
+                    + 0.3 * (rnd.nextDouble() * 2 - 1) * Math.exp(-t / 0.02));
+      }
+    }
+    List<Long> lat = new ArrayList<>();
+    try (Model m = Model.open(model, null, null, c)) {
+      warm(m, s);
+      CaptureSource in = CaptureSource.pacedPcm(pcm, sr, 256, c.getDouble("live.ring_seconds"));
+      int size = s.size();
+      byte[] before = new byte[size * size * 3];
+      long[] state = {0, -1}; // next onset, index of frame before it
+      try (LiveSession session = new LiveSession(m.encoder(), m.generator(), s, in)) {
+        session.run(
+            (rgb, snap, st, l) -> {
+              long now = System.nanoTime();
+              int o = (int) state[0];
+              if (o >= onsets) {
+                return;
+              }
+              long onsetEnd = LatentInterpolator.endSample(snap.index(), sr, s.fps());
+              if (onsetEnd <= at[o]) {
+                // Still before the onset: remember what silence looks like.
+                System.arraycopy(rgb, 0, before, 0, before.length);
+                return;
+              }
+              if (meanAbsDiff(rgb, before) > 4.0) {
+                lat.add(now - in.arrivalNanos(at[o]));
+                state[0]++;
+              } else if (onsetEnd > at[o] + sr / 2) {
+                state[0]++; // never reacted: counted as missed below
+              }
+            });
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "latency: %s at %d fps, %d onsets, %d detected: onset entering the input -> first"
+            + " reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+        model.getFileName(),
+        s.fps(),
+        onsets,
+        lat.size(),
+        pct(lat, 50),
+        pct(lat, 95),
+        pct(lat, 100));
+  }
+
+  /**
+   * The same onset test through a real sound server: onsets are played with Java Sound into the
+   * default output (PulseAudio's null sink under .ci/live-env.sh) and captured from the default
+   * input (its monitor) by {@code mvgen live}'s capture path. The start is the moment the onset's
+   * first sample leaves the output line's buffer (write time + what was queued ahead of it), so the
+   * figure includes the sound server and both device buffers, as a microphone would.
+   */
+  static void loopback(Config c, Path model, int onsets) throws Exception {
+    int sr = c.getInt("audio.sample_rate");
+    Pipeline.Settings s = GenerateSettings.live(c);
+    javax.sound.sampled.AudioFormat fmt =
+        new javax.sound.sampled.AudioFormat(sr, 16, 1, true, false);
+    javax.sound.sampled.SourceDataLine out = javax.sound.sampled.AudioSystem.getSourceDataLine(fmt);
+    out.open(fmt, 4096);
+    out.start();
+    long[] enter = new long[onsets];
+    java.util.Arrays.fill(enter, Long.MAX_VALUE);
+    int block = 256;
+    int gap = (int) (0.8 * sr);
+    Thread player =
+        new Thread(
+            () -> {
+              byte[] bytes = new byte[block * 2];
+              java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+              long n = 0;
+              int o = 0;
+              long next = gap + rnd.nextInt(gap / 4);
+              while (o < onsets && !Thread.currentThread().isInterrupted()) {
+                boolean onset = n <= next && next < n + block;
+                for (int i = 0; i < block; i++) {
+                  long j = n + i - next;
+                  double v = 0;
+                  if (j >= 0 && j < sr / 5) {
+                    double t = (double) j / sr;
+                    v = 0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08);
+                  }
+                  short q = (short) Math.round(v * 32767);
+                  bytes[2 * i] = (byte) q;
+                  bytes[2 * i + 1] = (byte) (q >> 8);
+                }
+                if (onset) {
+                  int queued = out.getBufferSize() - out.available();
+                  long now = System.nanoTime();
+                  enter[o] = now + (queued / 2 + (next - n)) * 1_000_000_000L / sr;
+                  o++;
+                  next += gap + rnd.nextInt(gap / 4);
+                }
+                out.write(bytes, 0, bytes.length);
+                n += block;
+              }
+            },
+            "loopback-player");
+    List<Long> lat = new ArrayList<>();
+    try (Model m = Model.open(model, null, null, c)) {
+      warm(m, s);
+      CaptureSource in = CaptureSource.openDevice(null, sr, c.getDouble("live.ring_seconds"));
+      int size = s.size();
+      byte[] before = new byte[size * size * 3];
+      int[] state = {0};
+      try (LiveSession session = new LiveSession(m.encoder(), m.generator(), s, in)) {
+        player.setDaemon(true);
+        player.start();
+        Thread stopper =
+            new Thread(
+                () -> {
+                  try {
+                    player.join();
+                    Thread.sleep(1000);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  session.quit();
+                });
+        stopper.setDaemon(true);
+        stopper.start();
+        session.run(
+            (rgb, snap, st, l) -> {
+              long now = System.nanoTime();
+              int o = state[0];
+              if (o >= onsets) {
+                return;
+              }
+              if (now < enter[o]) {
+                System.arraycopy(rgb, 0, before, 0, before.length);
+              } else if (meanAbsDiff(rgb, before) > 4.0) {
+                lat.add(now - enter[o]);
+                state[0]++;
+              } else if (now > enter[o] + 500_000_000L) {
+                state[0]++;
+              }
+            });
+      }
+    } finally {
+      out.close();
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "loopback (sound server): %s at %d fps, %d onsets, %d detected: onset leaving the output"
+            + " -> first reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+        model.getFileName(),
+        s.fps(),
+        onsets,
+        lat.size(),
+        pct(lat, 50),
+        pct(lat, 95),
+        pct(lat, 100));
+  }
+
+  /** Each stage alone on 500 frames: mel windows, decoder (batches of 16), x264 + AAC. */
+  static void parts(Config c, Path model, Path work) throws Exception {
+    int n = 500;
+    int sr = c.getInt("audio.sample_rate");
+    float[] pcm = DemoMusic.track(13, n / 25.0 + 1, sr);
+    try (Model m = Model.open(model, null, null, c)) {
+      int dim = m.encoder().latentSize();
+      int g = m.generator().frameSize();
+      float[] z = new float[16 * dim];
+      byte[] rgb = new byte[16 * g * g * 3];
+      long t0 = System.nanoTime();
+      if (m.encoder() instanceof org.mvgen.encoder.WindowEncoder w) {
+        for (int k = 0; k < n; k++) {
+          int end = (int) LatentInterpolator.endSample(k, sr, 25) + w.window();
+          w.encodeWindow(pcm, end - w.window(), z, 0);
+        }
+      }
+      double mel = (System.nanoTime() - t0) / 1e9;
+      warm(m, null);
+      t0 = System.nanoTime();
+      for (int k = 0; k < n; k += 16) {
+        m.generator().generate(z, 16, rgb);
+      }
+      double dec = (System.nanoTime() - t0) / 1e9;
+      int size = c.getInt("video.size");
+      byte[] frame = new byte[size * size * 3];
+      new java.util.Random(1).nextBytes(frame);
+      t0 = System.nanoTime();
+      FrameScaler sc = new FrameScaler(g, size);
+      for (int k = 0; k < n; k++) {
+        sc.scale(rgb, 0, frame, 0);
+      }
+      double scale = (System.nanoTime() - t0) / 1e9;
+      t0 = System.nanoTime();
+      try (org.mvgen.media.Mp4Writer wr =
+          org.mvgen.media.Mp4Writer.open(
+              work.resolve("parts.mp4"),
+              new org.mvgen.media.Mp4Writer.Settings(
+                  size, size, 25, sr, c.getInt("generate.crf"), c.getString("generate.preset")))) {
+        wr.writeAudio(pcm, 0, n * sr / 25);
+        for (int k = 0; k < n; k++) {
+          frame[k % frame.length] ^= 0x55; // not a static picture
+          wr.writeFrame(frame, 0);
+        }
+      }
+      double x264 = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "parts (%d frames, decoder %d px, video %d px, x264 %s): mel windows %.0f fps, decoder"
+              + " %.0f fps, scale %.0f fps, x264+aac %.0f fps%n",
+          n,
+          g,
+          size,
+          c.getString("generate.preset"),
+          n / mel,
+          n / dec,
+          n / scale,
+          n / x264);
+    }
+  }
+
+  private static void warm(Model m, Pipeline.Settings s) {
+    float[] z = new float[m.generator().latentSize() * 4];
+    byte[] rgb = new byte[4 * m.generator().frameSize() * m.generator().frameSize() * 3];
+    for (int i = 0; i < 20; i++) {
+      m.generator().generate(z, 1 + i % 4, rgb);
+    }
+  }
+
+  static double meanAbsDiff(byte[] a, byte[] b) {
+    long s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += Math.abs((a[i] & 0xff) - (b[i] & 0xff));
+    }
+    return (double) s / a.length;
+  }
+
+  static double pct(List<Long> v, double p) {
+    if (v.isEmpty()) {
+      return Double.NaN;
+    }
+    long[] a = v.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(a);
+    int i = (int) Math.min(a.length - 1, Math.ceil(p / 100 * a.length) - 1);
+    return a[Math.max(0, i)] / 1e6;
+  }
+}
