@@ -28,14 +28,14 @@ import picocli.CommandLine.ParseResult;
       IngestCommand.class,
       DatasetCommand.class,
       EncodeCommand.class,
-      DevicesCommand.class,
-      RenderCommand.class,
-      LiveCommand.class,
-      FfmpegPathCommand.class,
       TrainCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      RenderCommand.class,
+      LiveCommand.class,
+      DevicesCommand.class,
       DemoCommand.class,
+      FfmpegPathCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
