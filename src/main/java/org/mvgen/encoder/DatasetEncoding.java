@@ -183,15 +183,11 @@ public final class DatasetEncoding {
     if (enc.sampleRate() != a.sampleRate()) {
       pcm = Resampler.resample(pcm, a.sampleRate(), enc.sampleRate());
     }
-    // One hop of silence in front: latent n then covers audio ending at n * hop of the source,
-    // so every pair (even k = 0) has a latent at or before its end.
-    int hop = enc.hop();
-    float[] padded = new float[hop + pcm.length];
-    System.arraycopy(pcm, 0, padded, hop, pcm.length);
-    float[][] z = enc.encode(padded);
+    // The grid render uses too: row n covers the audio ending at n * hop of the source, so every
+    // pair (even k = 0) has a latent that ends at or before its own end.
+    float[][] z = AlignedLatents.encode(enc, pcm);
     for (int k = 0; k < src.pairs(); k++) {
-      long end = Math.round(a.end(k) * ratio);
-      int n = (int) Math.min(z.length - 1, end / hop);
+      int n = AlignedLatents.row(Math.round(a.end(k) * ratio), enc.hop(), z.length);
       System.arraycopy(z[n], 0, out, k * dim, dim);
     }
     p.step(src.pairs());

@@ -1,26 +1,28 @@
 package org.mvgen.generate;
 
 import java.util.ArrayList;
+import org.mvgen.encoder.AlignedLatents;
 
 /**
  * Resamples the encoder's latents (one every {@code hop} samples) to one latent per output frame,
  * with optional causal smoothing. Pure and deterministic: live and render use it the same way, so
  * they produce the same latents from the same audio.
  *
- * <p>Time: latent {@code n} describes the audio that ends at sample {@code (n + 1) * hop} (the
- * {@link org.mvgen.encoder.AudioEncoder} convention); frame {@code k} is shown at {@code k / fps}
- * seconds and describes the audio that ends at sample {@code e(k) = round(k * sampleRate / fps)}
- * (the dataset's alignment). So frame {@code k} sits at fractional latent position {@code p(k) =
- * e(k) / hop - 1} and is the linear blend of latents {@code floor(p)} and {@code ceil(p)};
- * positions before latent 0 use latent 0. A frame is ready once latent {@code ceil(p(k))} has been
- * pushed.
+ * <p>Time: latents are on the grid of {@link AlignedLatents}, the grid training pairs were made on:
+ * latent {@code n} describes the audio that ends at sample {@code n * hop} (latent 0: the silence
+ * before the start). Frame {@code k} is shown at {@code k / fps} seconds and describes the audio
+ * that ends at sample {@code e(k) = round(k * sampleRate / fps)} (the dataset's alignment), so it
+ * sits at fractional latent position {@code p(k) = e(k) / hop}. {@link Mode#HOLD} gives it latent
+ * {@code floor(p)}, exactly the latent its training pair had, as soon as that has been heard;
+ * {@link Mode#LINEAR} blends latents {@code floor(p)} and {@code ceil(p)} and so waits for the
+ * latter.
  *
  * <p>Smoothing is an exponential moving average over frames with time constant {@code
  * smoothingSeconds}: causal, so it never needs the future and live equals render.
  *
  * <pre>
- * LatentInterpolator li = new LatentInterpolator(64, 44100, 2048, 25, 0.08);
- * for (float[] z : session.push(pcm, 0, n)) li.push(z);
+ * LatentInterpolator li = new LatentInterpolator(Mode.HOLD, 64, 44100, 2048, 25, 0.08);
+ * for (float[] z : session.push(pcm, 0, n)) li.push(z);   // a session fed one hop of silence first
  * while (li.ready()) li.next(dst, 0);     // frame li.frame() - 1 is now in dst
  * </pre>
  */
@@ -29,7 +31,7 @@ public final class LatentInterpolator {
   public enum Mode {
     /** Linear blend of the latents before and after the frame's time. */
     LINEAR,
-    /** The latest latent that ends at or before the frame's time. */
+    /** The latest latent that ends at or before the frame's time: the training pair's latent. */
     HOLD
   }
 
@@ -47,10 +49,6 @@ public final class LatentInterpolator {
   private long pushed;
   private long frame;
   private final float[] blend;
-
-  public LatentInterpolator(int dim, int sampleRate, int hop, int fps, double smoothingSeconds) {
-    this(Mode.LINEAR, dim, sampleRate, hop, fps, smoothingSeconds);
-  }
 
   public LatentInterpolator(
       Mode mode, int dim, int sampleRate, int hop, int fps, double smoothingSeconds) {
@@ -89,10 +87,8 @@ public final class LatentInterpolator {
   public long latentNeeded(long k) {
     long e = endSample(k, sampleRate, fps);
     return switch (mode) {
-      // ceil(e / hop - 1), never below 0.
-      case LINEAR -> Math.max(0, Math.floorDiv(e + hop - 1, hop) - 1);
-      // floor(e / hop - 1), never below 0.
-      case HOLD -> Math.max(0, e / hop - 1);
+      case LINEAR -> Math.floorDiv(e + hop - 1, hop); // ceil(e / hop)
+      case HOLD -> e / hop; // floor(e / hop)
     };
   }
 
@@ -120,6 +116,15 @@ public final class LatentInterpolator {
     return pushed > latentNeeded(frame);
   }
 
+  /** How many of the next frames have all their latents, counting at most {@code max}. */
+  public int ready(int max) {
+    int n = 0;
+    while (n < max && pushed > latentNeeded(frame + n)) {
+      n++;
+    }
+    return n;
+  }
+
   /**
    * Writes the next frame's latent into {@code dst[off .. off + dim)} and advances. Every frame
    * must pass through here, even one that will not be drawn, because smoothing carries state.
@@ -130,16 +135,8 @@ public final class LatentInterpolator {
           "frame " + frame + " needs latent " + latentNeeded(frame) + "; " + pushed + " pushed");
     }
     long e = endSample(frame, sampleRate, fps);
-    long lo;
-    float w;
-    if (e < hop) {
-      lo = 0;
-      w = 0;
-    } else {
-      long r = e - hop; // p = r / hop
-      lo = r / hop;
-      w = mode == Mode.HOLD ? 0 : (float) (r - lo * hop) / hop;
-    }
+    long lo = e / hop;
+    float w = mode == Mode.HOLD ? 0 : (float) (e - lo * hop) / hop;
     long hi = w == 0 ? lo : lo + 1;
     // Latents before lo are never needed again: frames only move forward.
     if (lo - base > 256) {

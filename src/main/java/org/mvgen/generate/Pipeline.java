@@ -16,12 +16,15 @@ import org.mvgen.util.Progress;
  * Pipeline.Stats st = p.run(new PcmSource(pcm, 44100), mp4Sink, Progress.SILENT.start("", 0, ""));
  * </pre>
  *
- * <p>When the source ends, the encoder is flushed with silence so that the latents describing the
- * last audio leave the session: the encoder's delay is compensated exactly, and the number of
- * frames is {@link LatentInterpolator#framesFor} the number of samples, so the video lasts as long
- * as the sound. Live, frames are generated as soon as their latents arrive; if generation falls
- * behind by more than {@link Settings#maxBacklog} frames, the oldest are skipped (their latents
- * still advance the smoothing, so the frames that are drawn are exactly those render would draw).
+ * <p>Latents fall on the grid training pairs were made on ({@link
+ * org.mvgen.encoder.AlignedLatents}). Rendering a signal held in memory ({@link PcmSource}) encodes
+ * it whole, as {@code mvgen encode} did; a stream goes through an encoder session, which is flushed
+ * with silence when the source ends so that the latents describing the last audio leave it: the
+ * encoder's delay is compensated exactly. The number of frames is {@link
+ * LatentInterpolator#framesFor} the number of samples, so the video lasts as long as the sound.
+ * Live, frames are generated as soon as their latents arrive; if generation falls behind by more
+ * than {@link Settings#maxBacklog} frames, the oldest are skipped (their latents still advance the
+ * smoothing, so the frames that are drawn are exactly those render would draw).
  *
  * <p>{@link #run} runs on the caller's thread; {@link #stop} may be called from any thread.
  */
@@ -68,7 +71,7 @@ public final class Pipeline {
     }
 
     public Settings(int fps, int size, double smoothing, int batch, boolean live) {
-      this(fps, size, smoothing, batch, live, 2, LatentInterpolator.Mode.LINEAR, true);
+      this(fps, size, smoothing, batch, live, 2, LatentInterpolator.Mode.HOLD, true);
     }
 
     /** The same settings for live (or not). */
@@ -147,6 +150,15 @@ public final class Pipeline {
       FrameLatents fl;
       if (encoder instanceof WindowEncoder w && settings.exactWindows()) {
         fl = new WindowLatents(w, settings.fps(), settings.smoothing(), buf.length);
+      } else if (!settings.live() && source instanceof PcmSource whole) {
+        // Offline the future is known: encode the whole signal as training did.
+        fl =
+            new SignalLatents(
+                encoder,
+                whole.unread(),
+                settings.interpolation(),
+                settings.fps(),
+                settings.smoothing());
       } else {
         session =
             new SessionLatents(

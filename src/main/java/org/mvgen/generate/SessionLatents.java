@@ -4,10 +4,11 @@ import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.EncoderException;
 
 /**
- * Frame latents from a streaming encoder session, resampled by a {@link LatentInterpolator}. At the
- * end of the audio the session is flushed with silence, which compensates its delay exactly: the
- * latents then describe the audio they would describe in a whole-signal {@link
- * AudioEncoder#encode}.
+ * Frame latents from an encoder session (live), resampled by a {@link LatentInterpolator}. The
+ * session first hears one hop of silence, so its latents fall on the grid of {@link
+ * org.mvgen.encoder.AlignedLatents}, the one training pairs were made on. At the end of the audio
+ * the session is flushed with silence, which compensates its delay exactly: for a streaming encoder
+ * the latents are then those of a whole-signal {@link AudioEncoder#encode}.
  */
 final class SessionLatents implements FrameLatents {
   private final AudioEncoder encoder;
@@ -21,6 +22,8 @@ final class SessionLatents implements FrameLatents {
     this.li =
         new LatentInterpolator(
             mode, encoder.latentSize(), encoder.sampleRate(), encoder.hop(), fps, smoothing);
+    float[] silence = new float[encoder.hop()];
+    feed(silence, 0, silence.length);
   }
 
   @Override
@@ -48,11 +51,7 @@ final class SessionLatents implements FrameLatents {
 
   @Override
   public int ready(int max) {
-    int n = 0;
-    while (n < max && li.pushed() > li.latentNeeded(li.frame() + n)) {
-      n++;
-    }
-    return n;
+    return li.ready(max);
   }
 
   @Override

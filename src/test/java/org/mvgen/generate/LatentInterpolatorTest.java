@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.mvgen.encoder.AlignedLatents;
 
 class LatentInterpolatorTest {
   @Test
@@ -35,33 +36,58 @@ class LatentInterpolatorTest {
   @Test
   void eachFrameBlendsTheTwoLatentsAroundItsTime() {
     int hop = 100;
-    LatentInterpolator li = new LatentInterpolator(1, 1000, hop, 30, 0);
-    // Latent n = n + 1 = the sample at which its audio ends, divided by hop.
+    LatentInterpolator li =
+        new LatentInterpolator(LatentInterpolator.Mode.LINEAR, 1, 1000, hop, 30, 0);
+    // Latent n = n = the sample at which its audio ends, divided by hop (latent 0: silence).
     for (int n = 0; n < 40; n++) {
-      li.push(new float[] {n + 1});
+      li.push(new float[] {n});
     }
     float[] z = new float[1];
     for (int k = 0; li.ready(); k++) {
       assertEquals(k, li.frame());
       li.next(z, 0);
       double e = LatentInterpolator.endSample(k, 1000, 30);
-      // Linear in time, and clamped to latent 0 before the first hop ends.
-      assertEquals(Math.max(1, e / hop), z[0], 1e-5, "frame " + k);
+      assertEquals(e / hop, z[0], 1e-5, "frame " + k);
     }
   }
 
   @Test
-  void aFrameWaitsForTheLatentAfterItsTime() {
-    LatentInterpolator li = new LatentInterpolator(1, 1000, 100, 10, 0);
-    assertFalse(li.ready());
-    li.push(new float[] {0}); // latent 0: audio up to sample 100
+  void holdGivesEachFrameTheLatentOfItsTrainingPair() {
+    int hop = 100;
+    LatentInterpolator li =
+        new LatentInterpolator(LatentInterpolator.Mode.HOLD, 1, 1000, hop, 30, 0);
+    for (int n = 0; n < 40; n++) {
+      li.push(new float[] {n});
+    }
     float[] z = new float[1];
-    li.next(z, 0); // frame 0 (end 0) and frame 1 (end 100) need latent 0
-    li.next(z, 0);
-    assertFalse(li.ready()); // frame 2 ends at 200 = latent 1
-    assertEquals(1, li.latentNeeded(2));
-    li.push(new float[] {0});
+    for (int k = 0; li.ready(); k++) {
+      li.next(z, 0);
+      long e = LatentInterpolator.endSample(k, 1000, 30);
+      assertEquals(AlignedLatents.row(e, hop, 40), z[0], 0, "frame " + k);
+    }
+  }
+
+  @Test
+  void aLinearFrameWaitsForTheLatentAfterItsTimeAndAHeldOneDoesNot() {
+    LatentInterpolator li =
+        new LatentInterpolator(LatentInterpolator.Mode.LINEAR, 1, 1000, 100, 15, 0);
+    LatentInterpolator held =
+        new LatentInterpolator(LatentInterpolator.Mode.HOLD, 1, 1000, 100, 15, 0);
+    assertFalse(li.ready());
+    li.push(new float[] {0}); // latent 0: the silence before sample 0
+    held.push(new float[] {0});
+    float[] z = new float[1];
+    li.next(z, 0); // frame 0 ends at sample 0
+    held.next(z, 0);
+    // Frame 1 ends at sample 67: a blend of latents 0 and 1 waits for latent 1 (sample 100)...
+    assertEquals(1, li.latentNeeded(1));
+    assertFalse(li.ready());
+    // ...while holding shows latent 0 at once.
+    assertEquals(0, held.latentNeeded(1));
+    assertTrue(held.ready());
+    li.push(new float[] {1});
     assertTrue(li.ready());
+    assertEquals(1, li.ready(10)); // frame 2 ends at sample 133 and needs latent 2
     assertThrows(
         IllegalStateException.class,
         () -> {
@@ -74,9 +100,10 @@ class LatentInterpolatorTest {
   void smoothingIsACausalMovingAverageWithTheGivenTimeConstant() {
     double tau = 0.2;
     int fps = 50;
-    LatentInterpolator li = new LatentInterpolator(1, 1000, 20, fps, tau);
+    LatentInterpolator li =
+        new LatentInterpolator(LatentInterpolator.Mode.LINEAR, 1, 1000, 20, fps, tau);
     for (int n = 0; n < 200; n++) {
-      li.push(new float[] {n < 50 ? 0 : 1}); // a step at latent 50 = sample 1020
+      li.push(new float[] {n < 51 ? 0 : 1}); // a step at latent 51 = the audio ending at 1020
     }
     float[] z = new float[1];
     float prev = 0;

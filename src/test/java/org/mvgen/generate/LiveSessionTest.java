@@ -34,7 +34,11 @@ class LiveSessionTest {
     }
     // The session ran for the 2 s of audio: the display ticked at ~50 fps throughout.
     assertTrue(r.display().ticks() > 80, "ticks " + r.display().ticks());
-    assertEquals(r.frames() + r.skipped(), LatentInterpolator.framesFor(pcm.length, SR, 50));
+    // Every frame whose audio was heard: live does not know the input ends, so the frame at exactly
+    // its end (which no rendered video has) may be drawn too.
+    long heard = r.frames() + r.skipped();
+    long inside = LatentInterpolator.framesFor(pcm.length, SR, 50);
+    assertTrue(heard == inside || heard == inside + 1, heard + " frames for " + inside);
     assertEquals(0, r.droppedSamples());
     assertTrue(Files.exists(rec));
     try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(rec.toFile())) {
