@@ -160,6 +160,9 @@ public final class Ingest {
         // With no usable source there is no dataset: a manifest would call an empty folder
         // complete, so none is written and 'dataset check' reports that ingest has not finished.
         manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
+        if (manifest != null) {
+          Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+        }
       } catch (IOException e) {
         throw new DatasetFormatException(
             "Writing the manifest of " + cfg.out() + " failed: " + e.getMessage() + diskHint(e), e);
