@@ -153,6 +153,13 @@ public final class DatasetWriter implements AutoCloseable {
     return Files.isRegularFile(markerPath(id));
   }
 
+  /** Whether no source is complete yet: there is nothing for a manifest to list. */
+  public boolean isEmpty() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.resolve("sources"), "*.json")) {
+      return !ds.iterator().hasNext();
+    }
+  }
+
   Path markerPath(String id) {
     return dir.resolve("sources").resolve(id + ".json");
   }

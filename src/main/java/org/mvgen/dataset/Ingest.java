@@ -58,7 +58,8 @@ public final class Ingest {
    * @param skipped sources that were already complete
    * @param warnings inputs left out, with why (no audio, not media, ...)
    * @param failed inputs that should have been ingested but could not be
-   * @param manifest the dataset's manifest after the run (null if none could be written)
+   * @param manifest the dataset's manifest after the run (null when no source is usable, so none
+   *     was written)
    */
   public record Result(
       List<String> added,
@@ -156,7 +157,12 @@ public final class Ingest {
         }
       }
       try {
-        manifest = writer.finish(cfg.split());
+        // With no usable source there is no dataset: a manifest would call an empty folder
+        // complete, so none is written and 'dataset check' reports that ingest has not finished.
+        manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
+        if (manifest != null) {
+          Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+        }
       } catch (IOException e) {
         throw new DatasetFormatException(
             "Writing the manifest of " + cfg.out() + " failed: " + e.getMessage() + diskHint(e), e);

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.zip.CRC32;
 
 /**
@@ -16,7 +18,29 @@ public final class Splits {
 
   private Splits() {}
 
-  /** Returns the sources with their validation ranges filled in. */
+  /**
+   * What {@link #assign} does differently from {@code cfg} for {@code sources} sources, as a
+   * warning for the user; empty when it follows {@code cfg}. A {@code VIDEOS} split needs two
+   * videos (one to hold out, one to train on), so one video is split into time blocks instead.
+   */
+  public static Optional<String> fallback(int sources, SplitConfig cfg) {
+    if (cfg.mode() == SplitConfig.Mode.VIDEOS && sources == 1 && cfg.valFraction() > 0) {
+      return Optional.of(
+          String.format(
+              Locale.ROOT,
+              "dataset.split = \"videos\" needs at least two videos and the dataset has one:"
+                  + " its validation part is held out in time blocks of %s s instead, as with"
+                  + " dataset.split = \"blocks\". Add videos and run ingest again to split by"
+                  + " video.",
+              cfg.blockSeconds()));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Returns the sources with their validation ranges filled in. With {@code VIDEOS} and a single
+   * source, that source is split into blocks (see {@link #fallback}).
+   */
   public static List<Manifest.SourceEntry> assign(
       List<Manifest.SourceEntry> sources, int fps, SplitConfig cfg) {
     List<Manifest.SourceEntry> out = new ArrayList<>();
