@@ -60,7 +60,10 @@ public final class LiveCommand implements Callable<Integer> {
   @Option(
       names = "--encoder",
       paramLabel = "SPEC",
-      description = "Encoder spec, when the one recorded in the model cannot be found as is.")
+      description =
+          "Encoder spec to use instead of the model's own: for a RAVE model file that moved"
+              + " (rave:/new/path/model.ts), or a model from an older mvgen whose PCA stayed in"
+              + " its dataset (mel?pca=DATASET/latents/ID/pca.npy).")
   String encoder;
 
   @Override

@@ -15,6 +15,8 @@ import org.mvgen.decoder.DecoderSpec;
 import org.mvgen.decoder.TrainConfig;
 import org.mvgen.decoder.TrainResult;
 import org.mvgen.decoder.Trainer;
+import org.mvgen.encoder.DatasetEncoding;
+import org.mvgen.encoder.PortableEncoder;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,9 +92,11 @@ public final class TrainCommand implements Callable<Integer> {
         throw new org.mvgen.MvgenException(
             dataset + " has no training pairs. Ingest more video, or lower dataset.val_fraction.");
       }
+      // The bundle carries the encoder's settings and PCA, so the model works without the dataset.
+      PortableEncoder portable = DatasetEncoding.portable(ds, enc, c);
       TrainConfig cfg;
       try {
-        cfg = config(c, ds, enc, train, val, out, resume);
+        cfg = config(c, ds, enc, portable, train, val, out, resume);
       } catch (IllegalArgumentException e) {
         throw new org.mvgen.MvgenException(
             e.getMessage() + ". Fix the setting in your config file or with --set.", e);
@@ -135,6 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
       Config c,
       Dataset ds,
       EncoderRecord enc,
+      PortableEncoder portable,
       DatasetPairs train,
       DatasetPairs val,
       Path out,
@@ -155,6 +160,7 @@ public final class TrainCommand implements Callable<Integer> {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("dataset", ds.dir().toAbsolutePath().toString());
     info.put("encoderDim", enc.dim());
+    info.put("encoderSpecInDataset", enc.spec());
     info.put("encoderInfo", enc.info());
     return new TrainConfig(
         train,
@@ -180,7 +186,8 @@ public final class TrainCommand implements Callable<Integer> {
         resume,
         c.getString("train.device"),
         enc.id(),
-        enc.spec(),
+        portable.spec(),
+        portable.files(),
         info,
         c.getString("train.precision"));
   }

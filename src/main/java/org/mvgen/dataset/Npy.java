@@ -191,85 +191,143 @@ public final class Npy {
   /** Opens a 2-D (or 1-D, read as one column) array, memory-mapped. */
   public static Array read(Path file) throws DatasetFormatException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer pre = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-      if (ch.read(pre, 0) < 10) {
-        throw new DatasetFormatException(file + " is too short to be a .npy file.");
-      }
-      pre.flip();
-      for (byte m : MAGIC) {
-        if (pre.get() != m) {
-          throw new DatasetFormatException(file + " is not a .npy file (bad magic).");
-        }
-      }
-      int major = pre.get();
-      pre.get();
-      int headerLen;
-      int dataStart;
-      if (major == 1) {
-        headerLen = Short.toUnsignedInt(pre.getShort());
-        dataStart = 10 + headerLen;
-      } else {
-        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-        ch.read(b, 8);
-        headerLen = b.flip().getInt();
-        dataStart = 12 + headerLen;
-      }
-      ByteBuffer hb = ByteBuffer.allocate(headerLen);
-      ch.read(hb, dataStart - headerLen);
-      String header = new String(hb.array(), StandardCharsets.US_ASCII);
-      Matcher d = DESCR.matcher(header);
-      Matcher o = ORDER.matcher(header);
-      Matcher s = SHAPE.matcher(header);
-      if (!d.find() || !o.find() || !s.find()) {
-        throw new DatasetFormatException(
-            file + " has an unreadable .npy header: " + header.strip());
-      }
-      if (o.group(1).equals("True")) {
-        throw new DatasetFormatException(file + " is in Fortran order; mvgen reads C order only.");
-      }
-      DType dtype;
-      String kind = d.group(2) + d.group(3);
-      if (d.group(1).equals(">")) {
-        throw new DatasetFormatException(file + " is big-endian; mvgen reads little-endian only.");
-      } else if (kind.equals("f4")) {
-        dtype = DType.FLOAT32;
-      } else if (kind.equals("i8")) {
-        dtype = DType.INT64;
-      } else {
-        throw new DatasetFormatException(
-            file + " holds " + kind + " values; mvgen reads float32 (f4) and int64 (i8).");
-      }
-      String[] dims = s.group(1).split(",");
-      long rows = dims.length > 0 && !dims[0].isBlank() ? Long.parseLong(dims[0].strip()) : 1;
-      long cols = dims.length > 1 && !dims[1].isBlank() ? Long.parseLong(dims[1].strip()) : 1;
-      long bytes = rows * cols * dtype.bytes;
-      if (ch.size() < dataStart + bytes) {
-        throw new DatasetFormatException(
-            file
-                + " is truncated: shape ("
-                + rows
-                + ", "
-                + cols
-                + ") needs "
-                + (dataStart + bytes)
-                + " bytes, the file has "
-                + ch.size()
-                + ".");
-      }
-      if (bytes > Integer.MAX_VALUE) {
-        throw new DatasetFormatException(file + " is over 2 GiB; split it per source.");
-      }
-      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, bytes);
+      Layout l = layout(ch::read, ch.size(), file.toString());
+      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, l.dataStart, l.bytes);
       map.order(ByteOrder.LITTLE_ENDIAN);
-      return new Array(dtype, rows, (int) cols, map);
-    } catch (IOException | NumberFormatException e) {
+      return new Array(l.dtype, l.rows, l.cols, map);
+    } catch (IOException e) {
       throw new DatasetFormatException("Cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * A read-only, memory-mapped array. Thread-safe: reads use absolute positions. The mapping stays
-   * valid after the file is replaced on disk (it maps the old inode).
+   * Reads an array from the bytes of a {@code .npy} file held in memory (an entry of a zip, for
+   * example); {@code name} says where they came from in messages. The array wraps {@code npy}
+   * without copying: the caller must not change it afterwards.
+   */
+  public static Array read(byte[] npy, String name) throws DatasetFormatException {
+    try {
+      Layout l =
+          layout(
+              (dst, pos) -> {
+                int n = (int) Math.max(0, Math.min(dst.remaining(), npy.length - pos));
+                dst.put(npy, (int) pos, n);
+                return n;
+              },
+              npy.length,
+              name);
+      ByteBuffer data =
+          ByteBuffer.wrap(npy, (int) l.dataStart, (int) l.bytes).slice().asReadOnlyBuffer();
+      return new Array(l.dtype, l.rows, l.cols, data.order(ByteOrder.LITTLE_ENDIAN));
+    } catch (IOException e) {
+      throw new DatasetFormatException("Cannot read " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes of a {@code .npy} file of a {@code [rows, cols]} float32 array. */
+  public static byte[] float32Bytes(float[] data, int rows, int cols) {
+    checkSize(data.length, rows, cols);
+    byte[] h = header(DType.FLOAT32, rows, cols);
+    ByteBuffer b = ByteBuffer.allocate(h.length + data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(h);
+    b.asFloatBuffer().put(data);
+    return b.array();
+  }
+
+  /** Positional reads, as {@link FileChannel#read(ByteBuffer, long)}. */
+  @FunctionalInterface
+  private interface ReadAt {
+    int read(ByteBuffer dst, long position) throws IOException;
+  }
+
+  /** Where the data of a {@code .npy} starts, its type, shape and size in bytes. */
+  private record Layout(DType dtype, long rows, int cols, long dataStart, long bytes) {}
+
+  private static Layout layout(ReadAt in, long size, String file)
+      throws IOException, DatasetFormatException {
+    ByteBuffer pre = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+    if (in.read(pre, 0) < 10) {
+      throw new DatasetFormatException(file + " is too short to be a .npy file.");
+    }
+    pre.flip();
+    for (byte m : MAGIC) {
+      if (pre.get() != m) {
+        throw new DatasetFormatException(file + " is not a .npy file (bad magic).");
+      }
+    }
+    int major = pre.get();
+    pre.get();
+    int headerLen;
+    int dataStart;
+    if (major == 1) {
+      headerLen = Short.toUnsignedInt(pre.getShort());
+      dataStart = 10 + headerLen;
+    } else {
+      ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      in.read(b, 8);
+      headerLen = b.flip().getInt();
+      dataStart = 12 + headerLen;
+    }
+    if (headerLen < 0 || dataStart > size) {
+      throw new DatasetFormatException(file + " is truncated inside its .npy header.");
+    }
+    ByteBuffer hb = ByteBuffer.allocate(headerLen);
+    in.read(hb, dataStart - headerLen);
+    String header = new String(hb.array(), StandardCharsets.US_ASCII);
+    Matcher d = DESCR.matcher(header);
+    Matcher o = ORDER.matcher(header);
+    Matcher s = SHAPE.matcher(header);
+    if (!d.find() || !o.find() || !s.find()) {
+      throw new DatasetFormatException(file + " has an unreadable .npy header: " + header.strip());
+    }
+    if (o.group(1).equals("True")) {
+      throw new DatasetFormatException(file + " is in Fortran order; mvgen reads C order only.");
+    }
+    DType dtype;
+    String kind = d.group(2) + d.group(3);
+    if (d.group(1).equals(">")) {
+      throw new DatasetFormatException(file + " is big-endian; mvgen reads little-endian only.");
+    } else if (kind.equals("f4")) {
+      dtype = DType.FLOAT32;
+    } else if (kind.equals("i8")) {
+      dtype = DType.INT64;
+    } else {
+      throw new DatasetFormatException(
+          file + " holds " + kind + " values; mvgen reads float32 (f4) and int64 (i8).");
+    }
+    String[] dims = s.group(1).split(",");
+    long rows;
+    long cols;
+    try {
+      rows = dims.length > 0 && !dims[0].isBlank() ? Long.parseLong(dims[0].strip()) : 1;
+      cols = dims.length > 1 && !dims[1].isBlank() ? Long.parseLong(dims[1].strip()) : 1;
+    } catch (NumberFormatException e) {
+      throw new DatasetFormatException(file + " has an unreadable .npy shape: " + s.group(1), e);
+    }
+    long bytes = rows * cols * dtype.bytes;
+    if (size < dataStart + bytes) {
+      throw new DatasetFormatException(
+          file
+              + " is truncated: shape ("
+              + rows
+              + ", "
+              + cols
+              + ") needs "
+              + (dataStart + bytes)
+              + " bytes, the file has "
+              + size
+              + ".");
+    }
+    if (bytes > Integer.MAX_VALUE) {
+      throw new DatasetFormatException(file + " is over 2 GiB; split it per source.");
+    }
+    return new Layout(dtype, rows, (int) cols, dataStart, bytes);
+  }
+
+  /**
+   * A read-only array, memory-mapped from a file or wrapping bytes in memory. Thread-safe: reads
+   * use absolute positions. A mapping stays valid after the file is replaced on disk (it maps the
+   * old inode).
    */
   public record Array(DType dtype, long rows, int cols, ByteBuffer data) {
     public float getFloat(long index) {

@@ -10,9 +10,11 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -24,8 +26,11 @@ import org.mvgen.util.AtomicFiles;
 /**
  * A trained decoder in one file ({@code model.mvgen}): everything generation needs and nothing
  * else. It is a zip holding {@code bundle.json} (architecture, the encoder id and spec the latents
- * came from, latent normalisation, training metadata) and {@code weights.bin} (every tensor of the
- * network, see {@link TensorState}).
+ * came from, latent normalisation, training metadata), {@code weights.bin} (every tensor of the
+ * network, see {@link TensorState}) and {@code encoder/NAME}, the files the encoder spec names (for
+ * a {@code mel?pca=D} encoder its PCA, {@code encoder/pca.npy}), so that the encoder opens without
+ * the dataset. This package stores those files without interpreting them; {@code
+ * org.mvgen.encoder.PortableEncoder} says what they are.
  *
  * <pre>
  * try (Decoder g = DecoderBundle.load(Path.of("run/model.mvgen"), encoder.id())) {
@@ -35,7 +40,10 @@ import org.mvgen.util.AtomicFiles;
  *
  * @param spec the architecture
  * @param encoderId id of the encoder whose latents the decoder was trained on
- * @param encoderSpec spec string that encoder was opened from ({@code mel}, {@code rave:x.ts})
+ * @param encoderSpec spec that opens that encoder ({@code mel?sr=44100&...&pca=pca.npy}, {@code
+ *     rave:x.ts}); its file options name keys of {@code encoderFiles}
+ * @param encoderFiles the files the encoder needs besides its spec, by name (empty in bundles of
+ *     version 1, whose mel PCA stayed in the dataset); the caller must not change the arrays
  * @param norm latent normalisation measured on the training pairs
  * @param training free-form training metadata (steps, seed, losses, dataset, date)
  */
@@ -43,11 +51,38 @@ public record DecoderBundle(
     DecoderSpec spec,
     String encoderId,
     String encoderSpec,
+    Map<String, byte[]> encoderFiles,
     LatentNorm norm,
     Map<String, Object> training) {
   public static final String FORMAT = "mvgen-decoder";
-  public static final int VERSION = 1;
+
+  /** 2: the encoder's files inside the bundle. Version 1 bundles are still read. */
+  public static final int VERSION = 2;
+
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Folder of the encoder's files in the zip. */
+  static final String ENCODER_DIR = "encoder/";
+
+  public DecoderBundle {
+    for (String name : encoderFiles.keySet()) {
+      if (name.isEmpty() || name.contains("/") || name.contains("\\")) {
+        throw new IllegalArgumentException(
+            "encoder file name '" + name + "' must be a plain file name");
+      }
+    }
+    encoderFiles = Collections.unmodifiableMap(new TreeMap<>(encoderFiles));
+  }
+
+  /** A bundle whose encoder needs nothing besides its spec. */
+  public DecoderBundle(
+      DecoderSpec spec,
+      String encoderId,
+      String encoderSpec,
+      LatentNorm norm,
+      Map<String, Object> training) {
+    this(spec, encoderId, encoderSpec, Map.of(), norm, training);
+  }
 
   /** Writes the bundle with the weights of {@code net} to {@code file}, atomically. */
   public void write(Path file, DecoderNet net) throws IOException {
@@ -55,7 +90,11 @@ public record DecoderBundle(
     meta.put("format", FORMAT);
     meta.put("version", VERSION);
     meta.put("spec", spec.toMap());
-    meta.put("encoder", Map.of("id", encoderId, "spec", encoderSpec));
+    Map<String, Object> enc = new LinkedHashMap<>();
+    enc.put("id", encoderId);
+    enc.put("spec", encoderSpec);
+    enc.put("files", List.copyOf(encoderFiles.keySet()));
+    meta.put("encoder", enc);
     Map<String, Object> n = new LinkedHashMap<>();
     n.put("latentMean", norm.mean());
     n.put("latentStd", norm.std());
@@ -64,9 +103,11 @@ public record DecoderBundle(
     meta.put("training", training);
     ByteArrayOutputStream weights = new ByteArrayOutputStream();
     TensorState.write(net.state(), weights);
-    writeZip(
-        file,
-        Map.of("bundle.json", JSON.writeValueAsBytes(meta), "weights.bin", weights.toByteArray()));
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("bundle.json", JSON.writeValueAsBytes(meta));
+    entries.put("weights.bin", weights.toByteArray());
+    encoderFiles.forEach((name, bytes) -> entries.put(ENCODER_DIR + name, bytes));
+    writeZip(file, entries);
   }
 
   /** Reads the description of a bundle without loading libtorch. */
@@ -93,6 +134,23 @@ public record DecoderBundle(
                 + ". Update mvgen.");
       }
       Map<?, ?> enc = (Map<?, ?>) m.get("encoder");
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      if (enc.get("files") instanceof List<?> names) {
+        for (Object o : names) {
+          byte[] f = z.get(ENCODER_DIR + o);
+          if (f == null) {
+            throw new ModelLoadException(
+                file
+                    + " is damaged: bundle.json lists the encoder file "
+                    + o
+                    + " but the zip has no "
+                    + ENCODER_DIR
+                    + o
+                    + ". Copy the model again or train it again.");
+          }
+          files.put((String) o, f);
+        }
+      }
       Map<?, ?> n = (Map<?, ?>) m.get("normalisation");
       @SuppressWarnings("unchecked")
       Map<String, Object> training = (Map<String, Object>) m.get("training");
@@ -100,6 +158,7 @@ public record DecoderBundle(
           DecoderSpec.fromMap((Map<?, ?>) m.get("spec")),
           (String) enc.get("id"),
           (String) enc.get("spec"),
+          files,
           new LatentNorm(floats(n.get("latentMean")), floats(n.get("latentStd"))),
           training == null ? Map.of() : training);
     } catch (IOException | RuntimeException e) {
@@ -161,9 +220,11 @@ public record DecoderBundle(
               + encoderSpec
               + "), but encoder '"
               + encoderId
-              + "' was given. Use --encoder "
-              + encoderSpec
-              + " (the same weights), or train a model on this encoder's latents.");
+              + "' was given. "
+              + (encoderFiles.isEmpty()
+                  ? "Use --encoder " + encoderSpec + " (the same weights)"
+                  : "Leave out --encoder (the model carries its encoder)")
+              + ", or train a model on this encoder's latents.");
     }
   }
 

@@ -32,7 +32,9 @@ import java.util.Map;
  * @param resume continue from the checkpoint in {@code runDir}
  * @param device {@code cpu}, {@code cuda}, {@code auto}
  * @param encoderId encoder id of the latents, stored in the bundle
- * @param encoderSpec encoder spec of the latents, stored in the bundle
+ * @param encoderSpec spec that opens the encoder of the latents anywhere, stored in the bundle
+ * @param encoderFiles files that spec names (a mel PCA), stored in the bundle (see {@link
+ *     DecoderBundle})
  * @param info extra metadata stored with checkpoints and the bundle (dataset path, config)
  * @param precision {@code float32}, {@code bfloat16} (mixed precision: bf16 convolutions, float32
  *     parameters and loss) or {@code auto} (bfloat16 on a CPU with AMX or AVX-512 BF16 units)
@@ -62,6 +64,7 @@ public record TrainConfig(
     String device,
     String encoderId,
     String encoderSpec,
+    Map<String, byte[]> encoderFiles,
     Map<String, Object> info,
     String precision) {
   public TrainConfig {
@@ -97,9 +100,68 @@ public record TrainConfig(
               + spec.frameSize());
     }
     info = info == null ? Map.of() : Map.copyOf(info);
+    encoderFiles = encoderFiles == null ? Map.of() : Map.copyOf(encoderFiles);
   }
 
-  /** The same with {@code precision = "auto"}. */
+  /** The same with an encoder that needs no files besides its spec. */
+  public TrainConfig(
+      PairSource train,
+      PairSource validation,
+      DecoderSpec spec,
+      Path runDir,
+      long steps,
+      int batchSize,
+      double lr,
+      String schedule,
+      int warmupSteps,
+      double minLrFraction,
+      double weightDecay,
+      String loss,
+      long seed,
+      int threads,
+      int loaderThreads,
+      int checkpointEvery,
+      int previewEvery,
+      int validateEvery,
+      int validationPairs,
+      double divergenceFactor,
+      boolean resume,
+      String device,
+      String encoderId,
+      String encoderSpec,
+      Map<String, Object> info,
+      String precision) {
+    this(
+        train,
+        validation,
+        spec,
+        runDir,
+        steps,
+        batchSize,
+        lr,
+        schedule,
+        warmupSteps,
+        minLrFraction,
+        weightDecay,
+        loss,
+        seed,
+        threads,
+        loaderThreads,
+        checkpointEvery,
+        previewEvery,
+        validateEvery,
+        validationPairs,
+        divergenceFactor,
+        resume,
+        device,
+        encoderId,
+        encoderSpec,
+        Map.of(),
+        info,
+        precision);
+  }
+
+  /** The same with {@code precision = "auto"} and an encoder that needs no files. */
   public TrainConfig(
       PairSource train,
       PairSource validation,
@@ -151,6 +213,7 @@ public record TrainConfig(
         device,
         encoderId,
         encoderSpec,
+        Map.of(),
         info,
         "auto");
   }

@@ -550,7 +550,13 @@ public final class Trainer {
       training.put("validationLoss", lastVal.loss());
       training.put("validationPsnr", lastVal.psnr());
       training.put("finished", Instant.now().toString());
-      new DecoderBundle(config.spec(), config.encoderId(), config.encoderSpec(), norm, training)
+      new DecoderBundle(
+              config.spec(),
+              config.encoderId(),
+              config.encoderSpec(),
+              config.encoderFiles(),
+              norm,
+              training)
           .write(config.runDir().resolve(BUNDLE), net);
     }
   }

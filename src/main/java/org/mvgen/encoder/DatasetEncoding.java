@@ -128,6 +128,35 @@ public final class DatasetEncoding {
     return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9);
   }
 
+  /**
+   * What a model trained on the latents of {@code r} stores of their encoder ({@link
+   * Encoders#portable}): the spec is opened as {@code mvgen encode} did (the dataset's audio
+   * settings, files relative to the dataset folder), and must still give the id of the latents.
+   * RAVE specs are kept as they are and not opened (training does not need the model file).
+   */
+  public static PortableEncoder portable(Dataset ds, EncoderRecord r, Config config)
+      throws EncoderException {
+    Config c = forDataset(config, ds);
+    PortableEncoder p = Encoders.portable(r.spec(), c, ds.dir());
+    if (EncoderSpec.parse(r.spec()).kind().equals("mel")) {
+      try (AudioEncoder e = Encoders.open(p, c, ds.dir())) {
+        if (!e.id().equals(r.id())) {
+          throw new EncoderException(
+              "Encoder spec "
+                  + r.spec()
+                  + " with the current [encoder] settings gives encoder "
+                  + e.id()
+                  + ", but the latents of dataset "
+                  + ds.dir()
+                  + " are from "
+                  + r.id()
+                  + ". Set encoder.mel_* as they were for 'mvgen encode', or encode again.");
+        }
+      }
+    }
+    return p;
+  }
+
   /** The config with the audio settings of the dataset, which win over the user's. */
   static Config forDataset(Config config, Dataset ds) throws EncoderException {
     var p = ds.params();

@@ -76,6 +76,20 @@ public record EncoderSpec(String kind, String path, Map<String, String> options)
     }
   }
 
+  /** A decimal option, or {@code fallback} when absent. */
+  public double doubleOption(String key, double fallback) throws EncoderException {
+    String v = options.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new EncoderException(
+          "Encoder option " + key + "=" + v + " must be a number, in spec " + this);
+    }
+  }
+
   /** Fails when an option other than {@code allowed} was given, naming the allowed ones. */
   public void requireOnly(String... allowed) throws EncoderException {
     for (String k : options.keySet()) {

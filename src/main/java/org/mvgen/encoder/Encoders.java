@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import org.mvgen.config.Config;
 import org.mvgen.dataset.DatasetFormatException;
@@ -16,9 +17,10 @@ import org.mvgen.dataset.Npy;
  * try (AudioEncoder enc = Encoders.open("rave:models/vintage.ts", config)) { ... }
  * </pre>
  *
- * <p>Specs: {@code mel} (log-mel bands), {@code mel?bands=80&hop=2048}, {@code mel?pca=FILE.npy} (a
- * PCA written by {@code mvgen encode}; {@code mel?pca=16} asks {@code mvgen encode} to fit one),
- * {@code rave:FILE.ts} and {@code rave:FILE.ts?mode=sample}.
+ * <p>Specs: {@code mel} (log-mel bands), {@code mel?bands=80&hop=2048} (also {@code sr}, {@code
+ * window}, {@code fmin}, {@code fmax}, which otherwise come from the config), {@code
+ * mel?pca=FILE.npy} (a PCA written by {@code mvgen encode}; {@code mel?pca=16} asks {@code mvgen
+ * encode} to fit one), {@code rave:FILE.ts} and {@code rave:FILE.ts?mode=sample}.
  */
 public final class Encoders {
   private Encoders() {}
@@ -30,9 +32,23 @@ public final class Encoders {
 
   /** Opens an encoder, resolving relative paths in the spec against {@code base}. */
   public static AudioEncoder open(String spec, Config config, Path base) throws EncoderException {
+    return open(spec, config, base, Map.of());
+  }
+
+  /**
+   * Opens an encoder that a model bundle carries: files its spec names are taken from {@code
+   * p.files()} first, then resolved against {@code base} (a RAVE model file).
+   */
+  public static AudioEncoder open(PortableEncoder p, Config config, Path base)
+      throws EncoderException {
+    return open(p.spec(), config, base, p.files());
+  }
+
+  private static AudioEncoder open(String spec, Config config, Path base, Map<String, byte[]> files)
+      throws EncoderException {
     EncoderSpec s = EncoderSpec.parse(spec);
     if (s.kind().equals("mel")) {
-      return openMel(s, config, base);
+      return openMel(s, config, base, files);
     }
     List<String> kinds = new ArrayList<>(List.of("mel"));
     for (EncoderFactory f : ServiceLoader.load(EncoderFactory.class)) {
@@ -51,26 +67,30 @@ public final class Encoders {
             + " (for example --encoder mel or --encoder rave:model.ts)");
   }
 
-  /** The mel parameters of the config, overridden by the spec's {@code bands} and {@code hop}. */
+  /**
+   * The mel parameters of the config, overridden by the spec's {@code sr}, {@code window}, {@code
+   * hop}, {@code bands}, {@code fmin} and {@code fmax}.
+   */
   public static MelEncoder.Params melParams(EncoderSpec s, Config config) throws EncoderException {
-    int sr = config.getInt("audio.sample_rate");
+    int sr = s.intOption("sr", config.getInt("audio.sample_rate"));
     int hop = config.getInt("encoder.mel_hop");
     if (hop == 0) {
       hop = (int) Math.round((double) sr / config.getInt("video.fps"));
     }
     hop = s.intOption("hop", hop);
     int bands = s.intOption("bands", config.getInt("encoder.mel_bands"));
-    if (hop <= 0 || bands <= 0) {
-      throw new EncoderException("Encoder spec " + s + ": hop and bands must be positive");
+    int window = s.intOption("window", config.getInt("audio.window"));
+    if (hop <= 0 || bands <= 0 || window <= 0) {
+      throw new EncoderException("Encoder spec " + s + ": hop, bands and window must be positive");
     }
     try {
       return new MelEncoder.Params(
           sr,
-          config.getInt("audio.window"),
+          window,
           hop,
           bands,
-          config.getDouble("encoder.mel_fmin"),
-          config.getDouble("encoder.mel_fmax"));
+          s.doubleOption("fmin", config.getDouble("encoder.mel_fmin")),
+          s.doubleOption("fmax", config.getDouble("encoder.mel_fmax")));
     } catch (IllegalArgumentException e) {
       throw new EncoderException("Encoder spec " + s + ": " + e.getMessage(), e);
     }
@@ -85,9 +105,26 @@ public final class Encoders {
     return p != null && p.matches("\\d+") ? Integer.parseInt(p) : 0;
   }
 
-  private static MelEncoder openMel(EncoderSpec s, Config config, Path base)
+  /**
+   * What a model bundle stores of the encoder of {@code spec} (files resolved against {@code
+   * base}), so that generation can open it without the dataset or the training config: for {@code
+   * mel}, every setting in the spec and the PCA as {@code pca.npy}; other kinds keep their spec (a
+   * RAVE model file stays outside) and carry no files.
+   */
+  public static PortableEncoder portable(String spec, Config config, Path base)
       throws EncoderException {
-    s.requireOnly("bands", "hop", "pca");
+    EncoderSpec s = EncoderSpec.parse(spec);
+    if (!s.kind().equals("mel")) {
+      return new PortableEncoder(s.toString(), Map.of());
+    }
+    try (MelEncoder mel = openMel(s, config, base, Map.of())) {
+      return mel.portable();
+    }
+  }
+
+  private static MelEncoder openMel(
+      EncoderSpec s, Config config, Path base, Map<String, byte[]> files) throws EncoderException {
+    s.requireOnly("sr", "window", "hop", "bands", "fmin", "fmax", "pca");
     if (s.path() != null) {
       throw new EncoderException("Encoder spec " + s + ": mel takes no file (write mel?pca=FILE)");
     }
@@ -104,14 +141,15 @@ public final class Encoders {
               + s
               + "', then use the spec it records (mel?pca=latents/<id>/pca.npy)");
     }
-    Path file = base.resolve(pcaOpt);
-    if (!Files.isRegularFile(file)) {
+    byte[] embedded = files.get(pcaOpt);
+    String file = embedded != null ? pcaOpt + " (in the model)" : base.resolve(pcaOpt).toString();
+    if (embedded == null && !Files.isRegularFile(base.resolve(pcaOpt))) {
       throw new EncoderException(
           "PCA file " + file + " of encoder spec " + s + " does not exist: run mvgen encode again");
     }
     Pca pca;
     try {
-      Npy.Array m = Npy.read(file);
+      Npy.Array m = embedded != null ? Npy.read(embedded, file) : Npy.read(base.resolve(pcaOpt));
       float[] data = new float[(int) m.rows() * m.cols()];
       for (int r = 0; r < m.rows(); r++) {
         m.row(r, data, r * m.cols());

@@ -2,6 +2,9 @@ package org.mvgen.encoder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mvgen.dataset.Npy;
 import org.mvgen.util.Hashing;
 
 /**
@@ -35,6 +38,9 @@ public final class MelEncoder implements WindowEncoder {
       }
     }
   }
+
+  /** Name of the PCA in a {@link PortableEncoder}. */
+  static final String PCA_FILE = "pca.npy";
 
   private final Params params;
   private final Pca pca;
@@ -105,6 +111,27 @@ public final class MelEncoder implements WindowEncoder {
   /** The same features projected by {@code p}; {@code spec} is what the new encoder reports. */
   public MelEncoder withPca(Pca p, String spec) {
     return new MelEncoder(params, p, spec);
+  }
+
+  /**
+   * This encoder as a model bundle stores it: a spec with every setting (so that another config
+   * opens the same encoder) and the PCA as the float32 {@code .npy} file {@code pca.npy}, {@code
+   * [dim + 1, bands]} (the mean, then the components), which keeps its numbers exactly.
+   */
+  public PortableEncoder portable() {
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put("sr", Integer.toString(params.sampleRate));
+    o.put("window", Integer.toString(params.window));
+    o.put("hop", Integer.toString(params.hop));
+    o.put("bands", Integer.toString(params.bands));
+    o.put("fmin", Double.toString(params.fmin));
+    o.put("fmax", Double.toString(params.fmax));
+    if (pca == null) {
+      return new PortableEncoder(new EncoderSpec("mel", null, o).toString(), Map.of());
+    }
+    o.put("pca", PCA_FILE);
+    byte[] npy = Npy.float32Bytes(pca.toMatrix(), pca.dim() + 1, pca.inputs());
+    return new PortableEncoder(new EncoderSpec("mel", null, o).toString(), Map.of(PCA_FILE, npy));
   }
 
   @Override

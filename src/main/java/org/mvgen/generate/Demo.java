@@ -26,6 +26,7 @@ import org.mvgen.decoder.TrainConfig;
 import org.mvgen.decoder.TrainResult;
 import org.mvgen.decoder.Trainer;
 import org.mvgen.encoder.DatasetEncoding;
+import org.mvgen.encoder.PortableEncoder;
 import org.mvgen.media.FfmpegProgram;
 import org.mvgen.util.Progress;
 
@@ -196,7 +197,8 @@ public final class Demo {
       log.flush();
 
       t0 = System.nanoTime();
-      tr = train(r, ds, encoderId, enc.record().spec(), enc.record().dim(), run, progress);
+      PortableEncoder portable = DatasetEncoding.portable(ds, enc.record(), c);
+      tr = train(r, ds, encoderId, portable, enc.record().dim(), run, progress);
       times.put("train", seconds(t0));
     }
     log.printf(
@@ -230,7 +232,7 @@ public final class Demo {
       Request r,
       Dataset ds,
       String encoderId,
-      String encoderSpec,
+      PortableEncoder encoder,
       int dim,
       Path run,
       Progress.Factory progress)
@@ -267,8 +269,10 @@ public final class Demo {
             Files.exists(run.resolve(Trainer.CHECKPOINT)),
             "cpu",
             encoderId,
-            encoderSpec,
-            info);
+            encoder.spec(),
+            encoder.files(),
+            info,
+            "auto");
     Trainer trainer = new Trainer();
     // Training is limited by time, not steps: the demo must finish in minutes on any machine.
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();

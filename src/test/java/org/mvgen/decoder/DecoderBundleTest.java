@@ -1,5 +1,6 @@
 package org.mvgen.decoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
@@ -17,6 +20,13 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mvgen.config.Config;
+import org.mvgen.dataset.Npy;
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.encoder.Encoders;
+import org.mvgen.encoder.MelEncoder;
+import org.mvgen.encoder.Pca;
+import org.mvgen.encoder.PortableEncoder;
 import org.mvgen.torch.Torch;
 import org.mvgen.util.Progress;
 
@@ -104,6 +114,67 @@ class DecoderBundleTest {
     assertTrue(
         sum / (double) reference.length < 3,
         "bfloat16 mean error " + sum / (double) reference.length);
+  }
+
+  @Test
+  void carriesTheEncodersFilesAndKeepsThePcaExactly() throws Exception {
+    Random r = new Random(3);
+    float[][] features = new float[50][16];
+    for (float[] row : features) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = (float) (r.nextGaussian() * (i + 1));
+      }
+    }
+    Pca pca = Pca.fit(features, Synthetic.LATENT);
+    MelEncoder mel =
+        new MelEncoder(new MelEncoder.Params(8000, 640, 320, 16, 30, 4000), null)
+            .withPca(pca, "mel?bands=16&pca=latents/x/pca.npy");
+    PortableEncoder p = mel.portable();
+    Path file = tmp.resolve("pca.mvgen");
+    Torch.load();
+    DecoderNet net = new DecoderNet(Synthetic.spec(16));
+    try {
+      new DecoderBundle(
+              Synthetic.spec(16),
+              mel.id(),
+              p.spec(),
+              p.files(),
+              LatentNorm.identity(Synthetic.LATENT),
+              Map.of())
+          .write(file, net);
+    } finally {
+      net.close();
+    }
+    Map<String, byte[]> zip = DecoderBundle.readZip(file, "test");
+    Npy.Array stored = Npy.read(zip.get("encoder/pca.npy"), "encoder/pca.npy");
+    assertEquals(Synthetic.LATENT + 1, stored.rows(), "NumPy-readable [dim + 1, bands]");
+    assertEquals(16, stored.cols());
+
+    DecoderBundle b = DecoderBundle.read(file);
+    assertEquals(p.spec(), b.encoderSpec());
+    assertArrayEquals(p.files().get("pca.npy"), b.encoderFiles().get("pca.npy"));
+    try (AudioEncoder e =
+        Encoders.open(
+            new PortableEncoder(b.encoderSpec(), b.encoderFiles()), Config.defaults(), tmp)) {
+      assertEquals(mel.id(), e.id());
+      Pca back = ((MelEncoder) e).pca();
+      assertArrayEquals(pca.mean(), back.mean(), "the mean, bit for bit");
+      for (int d = 0; d < pca.dim(); d++) {
+        assertArrayEquals(pca.components()[d], back.components()[d], "component " + d);
+      }
+    }
+    try (Decoder g = DecoderBundle.load(file, mel.id())) {
+      assertEquals(Synthetic.LATENT, g.latentSize());
+    }
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> DecoderBundle.load(file, "mel-64-abcdef"));
+    assertTrue(e.getMessage().contains("Leave out --encoder"), e.getMessage());
+
+    zip.remove("encoder/pca.npy");
+    Path damaged = tmp.resolve("damaged.mvgen");
+    DecoderBundle.writeZip(damaged, zip);
+    e = assertThrows(ModelLoadException.class, () -> DecoderBundle.read(damaged));
+    assertTrue(e.getMessage().contains("encoder/pca.npy"), e.getMessage());
   }
 
   @Test

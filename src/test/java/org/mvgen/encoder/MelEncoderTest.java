@@ -166,4 +166,52 @@ class MelEncoderTest {
     e = assertThrows(EncoderException.class, () -> Encoders.open("mel?colour=red", c));
     assertTrue(e.getMessage().contains("bands"), e.getMessage());
   }
+
+  /** A PCA fitted on noise whose loudness varies, so that its components are all distinct. */
+  static Pca fittedPca(MelEncoder enc, int dim) {
+    Random r = new Random(1);
+    float[] x = new float[SR * 2];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (r.nextGaussian() * (1 + Math.sin(i / 3000.0)));
+    }
+    return Pca.fit(enc.encode(x), dim);
+  }
+
+  @Test
+  void thePortableEncoderOpensTheSameEncoderUnderAnotherConfigWithoutFiles(@TempDir Path dir)
+      throws Exception {
+    Config c = Config.defaults();
+    MelEncoder base = (MelEncoder) Encoders.open("mel?hop=1000", c);
+    Pca pca = fittedPca(base, 4);
+    MelEncoder enc = base.withPca(pca, "mel?pca=latents/x/pca.npy");
+    PortableEncoder p = enc.portable();
+    assertEquals(
+        "mel?sr=44100&window=2048&hop=1000&bands=64&fmin=30.0&fmax=16000.0&pca=pca.npy", p.spec());
+    assertEquals(java.util.Set.of("pca.npy"), p.files().keySet());
+    // Another machine: other audio and mel settings, another working directory, no PCA file.
+    Config other =
+        c.with("audio.sample_rate", 8000L, "test")
+            .with("audio.window", 640L, "test")
+            .with("encoder.mel_bands", 32L, "test")
+            .with("encoder.mel_fmax", 3000.0, "test");
+    try (AudioEncoder again = Encoders.open(p, other, dir)) {
+      assertEquals(enc.id(), again.id());
+      Pca back = ((MelEncoder) again).pca();
+      assertArrayEquals(pca.mean(), back.mean(), "the mean, bit for bit");
+      for (int d = 0; d < pca.dim(); d++) {
+        assertArrayEquals(pca.components()[d], back.components()[d], "component " + d);
+      }
+      float[] x = sine(440, 5000);
+      assertArrayEquals(enc.encode(x), again.encode(x));
+    }
+    PortableEncoder plain = base.portable();
+    assertTrue(plain.files().isEmpty());
+    try (AudioEncoder again = Encoders.open(plain, other, dir)) {
+      assertEquals(base.id(), again.id());
+    }
+    // RAVE specs keep their path: the model file stays outside.
+    PortableEncoder rave = Encoders.portable("rave:models/v.ts?mode=mean", c, dir);
+    assertEquals("rave:models/v.ts?mode=mean", rave.spec());
+    assertTrue(rave.files().isEmpty());
+  }
 }
