@@ -74,7 +74,7 @@ public final class Decoder implements FrameGenerator {
       try (PointerScope scope = new PointerScope();
           InferenceMode guard = new InferenceMode()) {
         Tensor z = Torch.tensor(scratch, 0, new long[] {m, d});
-        Torch.copy(fast.forwardBytes(z), rgb, start * fb);
+        fast.forward(z, rgb, start * fb);
       }
     }
   }
