@@ -23,6 +23,7 @@ public final class LiveSink implements FrameSink {
 
   private final byte[][] ring;
   private final long[] ringIndex = new long[RING];
+  private final long[] ringReady = new long[RING];
   private final int frameBytes;
   private long newestIndex = -1;
   private long generated;
@@ -73,6 +74,7 @@ public final class LiveSink implements FrameSink {
     int slot = (int) (k % RING);
     System.arraycopy(rgb, off, ring[slot], 0, frameBytes);
     ringIndex[slot] = k;
+    ringReady[slot] = System.nanoTime();
     newestIndex = k;
     generated++;
     if (pendingRecording != null) {
@@ -109,6 +111,15 @@ public final class LiveSink implements FrameSink {
     }
     System.arraycopy(ring[slot], 0, dst, 0, frameBytes);
     return true;
+  }
+
+  /**
+   * The {@link System#nanoTime} at which frame {@code k} was handed over, if it is still held (one
+   * of the last {@link #RING} generated); {@code Long.MIN_VALUE} otherwise.
+   */
+  public synchronized long readyNanos(long k) {
+    int slot = (int) (k % RING);
+    return k >= 0 && ringIndex[slot] == k ? ringReady[slot] : Long.MIN_VALUE;
   }
 
   /** Starts recording to {@code target} from the next frame; ignored when already recording. */

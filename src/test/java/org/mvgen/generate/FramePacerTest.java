@@ -90,4 +90,30 @@ class FramePacerTest {
     assertTrue(s.dropped() >= 8, "the pile-up is dropped, not queued: " + s);
     assertEquals(75, s.shown() + s.dropped(), s.toString());
   }
+
+  @Test
+  void framesAreDueJustAfterTheyAreReadyNotAPeriodLater() {
+    long period = 1_000_000_000L / 60;
+    FramePacer.Schedule s = new FramePacer.Schedule(period, 120);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+    long t0 = 5_000_000_000L;
+    long maxJitter = 4_000_000; // frames become ready up to 4 ms after their phase
+    long worstWait = 0;
+    for (int k = 0; k < 600; k++) {
+      long ready = t0 + k * period + r.nextLong(maxJitter);
+      if (k == 300) {
+        ready += 250_000_000; // one stall of a quarter second
+      }
+      if (k > 200 && k != 300) {
+        // Once learned, every frame is due after it is ready, and soon after.
+        long due = s.due(k);
+        assertTrue(due >= ready, "frame " + k + " due before it is ready");
+        worstWait = Math.max(worstWait, due - ready);
+      }
+      s.observe(k, ready);
+    }
+    assertTrue(worstWait < maxJitter + 2_500_000, "waited up to " + worstWait / 1e6 + " ms");
+    // The stall did not slow the clock down: the delay is the jitter, not the stall.
+    assertTrue(s.delay() < maxJitter + 2_000_000, "delay " + s.delay() / 1e6 + " ms");
+  }
 }
