@@ -4,9 +4,10 @@
 #   live     sustained display fps over 60 s and dropped/repeated frames (file fed in real time
 #            through the capture thread and ring, as a microphone would be)
 #   latency  onset entering the input -> first displayed frame that reacts, p50/p95
-#   loopback the same through a real sound server: onsets played with Java Sound into the default
-#            output and captured from the default input (PulseAudio null sink and its monitor
-#            under .ci/live-env.sh)
+#   loopback the same through a real sound server: onsets written in real time into a PulseAudio
+#            pipe source (a microphone stand-in) captured as the default input; then, as before,
+#            played with Java Sound into the null sink and captured from its monitor (needs
+#            `. .ci/live-env.sh`)
 #   demo     `mvgen demo` wall time (a fresh demo folder)
 #
 #   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
@@ -31,7 +32,20 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo
 case "$what" in
   render | live) bench "$what" "$@" ;;
   loopback)
+    # A microphone stand-in: a PulseAudio pipe source fed in real time by the benchmark becomes the
+    # default input (needs the sound server of .ci/live-env.sh: `. .ci/live-env.sh` first).
     if [ $# -eq 0 ] && [ -f demo/run/model.mvgen ]; then set -- --model demo/run/model.mvgen; fi
+    fifo=/tmp/mvgen-bench-mic.fifo
+    rm -f "$fifo"
+    mod=$(pactl load-module module-pipe-source source_name=mvgen_mic file="$fifo" format=s16le rate=44100 channels=1)
+    old_source=$(pactl get-default-source)
+    pactl set-default-source mvgen_mic
+    trap 'pactl set-default-source "$old_source"; pactl unload-module "$mod"' EXIT
+    bench loopback --fifo "$fifo" "$@"
+    pactl set-default-source "$old_source"
+    pactl unload-module "$mod"
+    trap - EXIT
+    # The older figure, through the null sink's monitor (playback buffering counted as well).
     bench loopback "$@"
     ;;
   latency)

@@ -52,6 +52,7 @@ public final class GenerateBench {
     int onsets = 60;
     boolean rave = false;
     String preset = null;
+    Path fifo = null;
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -61,6 +62,7 @@ public final class GenerateBench {
         case "--work" -> work = Path.of(args[++i]);
         case "--rave" -> rave = true;
         case "--preset" -> preset = args[++i];
+        case "--fifo" -> fifo = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -85,7 +87,7 @@ public final class GenerateBench {
       case "live" -> live(c, model, seconds);
       case "latency" -> latency(c, model, onsets);
       case "parts" -> parts(c, model, work);
-      case "loopback" -> loopback(c, model, onsets);
+      case "loopback" -> loopback(c, model, onsets, fifo);
       default -> throw new IllegalArgumentException("render, live, latency or parts");
     }
     System.exit(0);
@@ -269,59 +271,43 @@ public final class GenerateBench {
   }
 
   /**
-   * The same onset test through a real sound server: onsets are played with Java Sound into the
-   * default output (PulseAudio's null sink under .ci/live-env.sh) and captured from the default
-   * input (its monitor) by {@code mvgen live}'s capture path. The start is the moment the onset's
-   * first sample leaves the output line's buffer (write time + what was queued ahead of it), so the
-   * figure includes the sound server and both device buffers, as a microphone would.
+   * The same onset test through a real sound server. With {@code fifo} (bench/generate.sh sets up a
+   * PulseAudio pipe source reading it, and makes it the default input), onsets are written into the
+   * source in real time, 64 samples at a time, like a microphone's converter delivering samples:
+   * the start is the moment the block holding the onset is written, so the figure is what a
+   * performer would see, including the sound server's capture path and the device buffer. Without
+   * {@code fifo}, onsets are played with Java Sound into the default output (PulseAudio's null sink
+   * under .ci/live-env.sh) and captured from its monitor; the start is when the onset leaves the
+   * output line's buffer, so the sound server's playback buffering is counted too.
    */
-  static void loopback(Config c, Path model, int onsets) throws Exception {
+  static void loopback(Config c, Path model, int onsets, Path fifo) throws Exception {
     int sr = c.getInt("audio.sample_rate");
     Pipeline.Settings s = GenerateSettings.live(c);
-    javax.sound.sampled.AudioFormat fmt =
-        new javax.sound.sampled.AudioFormat(sr, 16, 1, true, false);
-    javax.sound.sampled.SourceDataLine out = javax.sound.sampled.AudioSystem.getSourceDataLine(fmt);
-    out.open(fmt, 4096);
-    out.start();
-    long[] enter = new long[onsets];
-    java.util.Arrays.fill(enter, Long.MAX_VALUE);
-    int block = 256;
+    // Written by the player thread, read by the display thread.
+    var enter = new java.util.concurrent.atomic.AtomicLongArray(onsets);
+    for (int i = 0; i < onsets; i++) {
+      enter.set(i, Long.MAX_VALUE);
+    }
     int gap = (int) (0.8 * sr);
-    Thread player =
-        new Thread(
-            () -> {
-              byte[] bytes = new byte[block * 2];
-              java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
-              long n = 0;
-              int o = 0;
-              long next = gap + rnd.nextInt(gap / 4);
-              while (o < onsets && !Thread.currentThread().isInterrupted()) {
-                boolean onset = n <= next && next < n + block;
-                for (int i = 0; i < block; i++) {
-                  long j = n + i - next;
-                  double v = 0;
-                  if (j >= 0 && j < sr / 5) {
-                    double t = (double) j / sr;
-                    v = 0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08);
-                  }
-                  short q = (short) Math.round(v * 32767);
-                  bytes[2 * i] = (byte) q;
-                  bytes[2 * i + 1] = (byte) (q >> 8);
-                }
-                if (onset) {
-                  int queued = out.getBufferSize() - out.available();
-                  long now = System.nanoTime();
-                  enter[o] = now + (queued / 2 + (next - n)) * 1_000_000_000L / sr;
-                  o++;
-                  next += gap + rnd.nextInt(gap / 4);
-                }
-                out.write(bytes, 0, bytes.length);
-                n += block;
-              }
-            },
-            "loopback-player");
+    Thread player;
+    AutoCloseable output;
+    if (fifo != null) {
+      java.io.OutputStream out = Files.newOutputStream(fifo);
+      output = out;
+      player = new Thread(() -> writeOnsets(out, sr, gap, enter), "loopback-mic");
+    } else {
+      javax.sound.sampled.AudioFormat fmt =
+          new javax.sound.sampled.AudioFormat(sr, 16, 1, true, false);
+      javax.sound.sampled.SourceDataLine out =
+          javax.sound.sampled.AudioSystem.getSourceDataLine(fmt);
+      out.open(fmt, 4096);
+      out.start();
+      output = out;
+      player = new Thread(() -> playOnsets(out, sr, gap, enter), "loopback-player");
+    }
     List<Long> lat = new ArrayList<>();
-    try (Model m = Model.open(model, null, null, c)) {
+    try (output;
+        Model m = Model.open(model, null, null, c)) {
       warm(m, s);
       CaptureSource in = CaptureSource.openDevice(null, sr, c.getDouble("live.ring_seconds"));
       int size = s.size();
@@ -350,30 +336,111 @@ public final class GenerateBench {
               if (o >= onsets) {
                 return;
               }
-              if (now < enter[o]) {
+              if (now < enter.get(o)) {
                 System.arraycopy(rgb, 0, before, 0, before.length);
               } else if (meanAbsDiff(rgb, before) > 4.0) {
-                lat.add(now - enter[o]);
+                lat.add(now - enter.get(o));
                 state[0]++;
-              } else if (now > enter[o] + 500_000_000L) {
+              } else if (now > enter.get(o) + 500_000_000L) {
                 state[0]++;
               }
             });
       }
-    } finally {
-      out.close();
     }
     System.out.printf(
         Locale.ROOT,
-        "loopback (sound server): %s at %d fps, %d onsets, %d detected: onset leaving the output"
-            + " -> first reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+        "loopback (sound server): %s at %d fps, %d onsets, %d detected: onset %s -> first"
+            + " reacting frame shown: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
         model.getFileName(),
         s.fps(),
         onsets,
         lat.size(),
+        fifo != null ? "written into the input source" : "leaving the output",
         pct(lat, 50),
         pct(lat, 95),
         pct(lat, 100));
+  }
+
+  /** A kick of 90 Hz, decaying over 80 ms: sample {@code j} after its start. */
+  static double kick(long j, int sr) {
+    if (j < 0 || j >= sr / 5) {
+      return 0;
+    }
+    double t = (double) j / sr;
+    return 0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08);
+  }
+
+  /** Plays onsets (after 0.8 to 1 s of silence each) into a Java Sound output line. */
+  static void playOnsets(
+      javax.sound.sampled.SourceDataLine out,
+      int sr,
+      int gap,
+      java.util.concurrent.atomic.AtomicLongArray enter) {
+    int block = 256;
+    byte[] bytes = new byte[block * 2];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    long n = 0;
+    int o = 0;
+    long next = gap + rnd.nextInt(gap / 4);
+    while (o < enter.length() && !Thread.currentThread().isInterrupted()) {
+      boolean onset = n <= next && next < n + block;
+      for (int i = 0; i < block; i++) {
+        short q = (short) Math.round(kick(n + i - next, sr) * 32767);
+        bytes[2 * i] = (byte) q;
+        bytes[2 * i + 1] = (byte) (q >> 8);
+      }
+      if (onset) {
+        int queued = out.getBufferSize() - out.available();
+        long now = System.nanoTime();
+        enter.set(o, now + (queued / 2 + (next - n)) * 1_000_000_000L / sr);
+        o++;
+        next += gap + rnd.nextInt(gap / 4);
+      }
+      out.write(bytes, 0, bytes.length);
+      n += block;
+    }
+  }
+
+  /**
+   * Writes onsets into a pipe source in real time, 64 samples (1.5 ms) at a time, each block when
+   * its last sample is due, as a converter delivers them; an onset enters when its block does.
+   */
+  static void writeOnsets(
+      java.io.OutputStream out,
+      int sr,
+      int gap,
+      java.util.concurrent.atomic.AtomicLongArray enter) {
+    int block = 64;
+    byte[] bytes = new byte[block * 2];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    long n = 0;
+    int o = 0;
+    long next = gap + rnd.nextInt(gap / 4);
+    long start = System.nanoTime();
+    try {
+      while (o < enter.length() && !Thread.currentThread().isInterrupted()) {
+        boolean onset = n <= next && next < n + block;
+        for (int i = 0; i < block; i++) {
+          short q = (short) Math.round(kick(n + i - next, sr) * 32767);
+          bytes[2 * i] = (byte) q;
+          bytes[2 * i + 1] = (byte) (q >> 8);
+        }
+        long due = start + (n + block) * 1_000_000_000L / sr;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        out.write(bytes);
+        out.flush();
+        if (onset) {
+          enter.set(o++, System.nanoTime());
+          next += gap + rnd.nextInt(gap / 4);
+        }
+        n += block;
+      }
+    } catch (java.io.IOException | InterruptedException e) {
+      // The benchmark ended.
+    }
   }
 
   /** Each stage alone on 500 frames: mel windows, decoder (batches of 16), x264 + AAC. */
