@@ -10,18 +10,15 @@ import org.mvgen.encoder.EncoderException;
  * the session is flushed with silence, which compensates its delay exactly: for a streaming encoder
  * the latents are then those of a whole-signal {@link AudioEncoder#encode}.
  */
-final class SessionLatents implements FrameLatents {
+final class SessionLatents extends InterpolatedLatents {
   private final AudioEncoder encoder;
   private final AudioEncoder.Session session;
-  private final LatentInterpolator li;
 
   SessionLatents(AudioEncoder encoder, LatentInterpolator.Mode mode, int fps, double smoothing)
       throws EncoderException {
+    super(encoder, mode, fps, smoothing);
     this.encoder = encoder;
     this.session = encoder.openSession();
-    this.li =
-        new LatentInterpolator(
-            mode, encoder.latentSize(), encoder.sampleRate(), encoder.hop(), fps, smoothing);
     float[] silence = new float[encoder.hop()];
     feed(silence, 0, silence.length);
   }
@@ -42,21 +39,6 @@ final class SessionLatents implements FrameLatents {
     while (frames > 0 && li.pushed() <= li.latentNeeded(frames - 1) && guard-- > 0) {
       feed(zeros, 0, zeros.length);
     }
-  }
-
-  @Override
-  public long frame() {
-    return li.frame();
-  }
-
-  @Override
-  public int ready(int max) {
-    return li.ready(max);
-  }
-
-  @Override
-  public void next(float[] dst, int off) {
-    li.next(dst, off);
   }
 
   void close() {

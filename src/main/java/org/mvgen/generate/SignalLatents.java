@@ -10,15 +10,12 @@ import org.mvgen.encoder.EncoderException;
  * so a non-streaming encoder such as an offline RAVE export sees the same future context it saw in
  * training, and a streaming one needs no flushing.
  */
-final class SignalLatents implements FrameLatents {
-  private final LatentInterpolator li;
+final class SignalLatents extends InterpolatedLatents {
 
   SignalLatents(
       AudioEncoder encoder, float[] pcm, LatentInterpolator.Mode mode, int fps, double smoothing)
       throws EncoderException {
-    this.li =
-        new LatentInterpolator(
-            mode, encoder.latentSize(), encoder.sampleRate(), encoder.hop(), fps, smoothing);
+    super(encoder, mode, fps, smoothing);
     for (float[] z : AlignedLatents.encode(encoder, pcm)) {
       li.push(z);
     }
@@ -31,19 +28,4 @@ final class SignalLatents implements FrameLatents {
 
   @Override
   public void finish(long frames) {}
-
-  @Override
-  public long frame() {
-    return li.frame();
-  }
-
-  @Override
-  public int ready(int max) {
-    return li.ready(max);
-  }
-
-  @Override
-  public void next(float[] dst, int off) {
-    li.next(dst, off);
-  }
 }

@@ -370,6 +370,20 @@ public final class GenerateBench {
     return 0.8 * Math.sin(2 * Math.PI * 90 * t) * Math.exp(-t / 0.08);
   }
 
+  /**
+   * Fills {@code bytes} (16-bit little-endian) with samples {@code [n, n + bytes.length / 2)} of a
+   * kick starting at sample {@code start}; returns whether the kick starts in this block.
+   */
+  static boolean kickBlock(byte[] bytes, long n, long start, int sr) {
+    int block = bytes.length / 2;
+    for (int i = 0; i < block; i++) {
+      short q = (short) Math.round(kick(n + i - start, sr) * 32767);
+      bytes[2 * i] = (byte) q;
+      bytes[2 * i + 1] = (byte) (q >> 8);
+    }
+    return n <= start && start < n + block;
+  }
+
   /** Plays onsets (after 0.8 to 1 s of silence each) into a Java Sound output line. */
   static void playOnsets(
       javax.sound.sampled.SourceDataLine out,
@@ -383,12 +397,7 @@ public final class GenerateBench {
     int o = 0;
     long next = gap + rnd.nextInt(gap / 4);
     while (o < enter.length() && !Thread.currentThread().isInterrupted()) {
-      boolean onset = n <= next && next < n + block;
-      for (int i = 0; i < block; i++) {
-        short q = (short) Math.round(kick(n + i - next, sr) * 32767);
-        bytes[2 * i] = (byte) q;
-        bytes[2 * i + 1] = (byte) (q >> 8);
-      }
+      boolean onset = kickBlock(bytes, n, next, sr);
       if (onset) {
         int queued = out.getBufferSize() - out.available();
         long now = System.nanoTime();
@@ -419,12 +428,7 @@ public final class GenerateBench {
     long start = System.nanoTime();
     try {
       while (o < enter.length() && !Thread.currentThread().isInterrupted()) {
-        boolean onset = n <= next && next < n + block;
-        for (int i = 0; i < block; i++) {
-          short q = (short) Math.round(kick(n + i - next, sr) * 32767);
-          bytes[2 * i] = (byte) q;
-          bytes[2 * i + 1] = (byte) (q >> 8);
-        }
+        boolean onset = kickBlock(bytes, n, next, sr);
         long due = start + (n + block) * 1_000_000_000L / sr;
         long wait = due - System.nanoTime();
         if (wait > 0) {
