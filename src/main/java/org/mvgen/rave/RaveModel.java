@@ -366,6 +366,9 @@ public final class RaveModel implements AutoCloseable {
     if (out.isTuple()) {
       TupleElements el = out.toTuple().elements();
       mu = el.get(0).toTensor(); // v1: (mean, scale)
+      // get(0) points into the tuple: keep it from being collected before the tensor is out.
+      java.lang.ref.Reference.reachabilityFence(el);
+      java.lang.ref.Reference.reachabilityFence(out);
     } else {
       Tensor t = out.toTensor();
       long c = t.size(1);

@@ -81,7 +81,9 @@ public final class OneDnn {
     for (int i = 0; i < v.length; i++) {
       args[i] = new IValue(v[i]);
     }
-    return lists.get_method(method).apply(new IValueVector(args));
+    try (IValueVector in = new IValueVector(args)) {
+      return lists.get_method(method).apply(in);
+    }
   }
 
   /**
@@ -118,8 +120,12 @@ public final class OneDnn {
       this.stride = list("ints", stride, stride);
       this.dilation = list("ints", 1, 1);
       this.attr = new IValue(relu ? "relu" : "none");
-      this.scalars = lists.get_method("no_scalars").apply(new IValueVector());
-      IValueVector s =
+      try (IValueVector none = new IValueVector()) {
+        this.scalars = lists.get_method("no_scalars").apply(none);
+      }
+      // The stack is closed explicitly: get(0) points into it, so it must stay alive (not be
+      // collected) until the result has been taken out.
+      try (IValueVector s =
           new IValueVector(
               new IValue(weight.contiguous()),
               this.padding,
@@ -127,9 +133,10 @@ public final class OneDnn {
               this.stride,
               dilation,
               groups,
-              list("ints4", inputShape));
-      packTranspose.callBoxed(s);
-      this.weight = s.get(0).toTensor();
+              list("ints4", inputShape))) {
+        packTranspose.callBoxed(s);
+        this.weight = s.get(0).toTensor();
+      }
       this.bias = bias.clone();
       for (var p : kept()) {
         p.retainReference();
@@ -144,7 +151,7 @@ public final class OneDnn {
 
     /** The convolution of {@code x} ({@code [n, in, h, w]}, channels-last preferred). */
     public Tensor apply(Tensor x) {
-      IValueVector s =
+      try (IValueVector s =
           new IValueVector(
               new IValue(x),
               new IValue(weight),
@@ -156,9 +163,10 @@ public final class OneDnn {
               groups,
               attr,
               scalars,
-              algorithm);
-      convTranspose.callBoxed(s);
-      return s.get(0).toTensor();
+              algorithm)) {
+        convTranspose.callBoxed(s);
+        return s.get(0).toTensor();
+      }
     }
 
     @Override
