@@ -84,7 +84,7 @@ public final class RaveModel implements AutoCloseable {
     this.sampleRate = sr;
     long[] params = null;
     if (m.hasattr("encode_params") && m.attr("encode_params").isTensor()) {
-      params = Torch.longValues(m.attr("encode_params").toTensor());
+      params = Torch.longValues(Torch.tensorOf(m.attr("encode_params")));
     }
     Integer ls = intAttr(m, "latent_size");
     if (params != null && params.length == 4) {
@@ -106,10 +106,10 @@ public final class RaveModel implements AutoCloseable {
             && m.attr("latent_pca").isTensor();
     canMean = hasEncoder && buffers;
     if (buffers) {
-      Tensor pca = m.attr("latent_pca").toTensor();
+      Tensor pca = Torch.tensorOf(m.attr("latent_pca"));
       fullLatentSize = (int) pca.size(0);
       latentPca = pca.to(torch.ScalarType.Float).contiguous();
-      latentMean = m.attr("latent_mean").toTensor().to(torch.ScalarType.Float).reshape(-1, 1);
+      latentMean = Torch.tensorOf(m.attr("latent_mean")).to(torch.ScalarType.Float).reshape(-1, 1);
     } else {
       Integer full = intAttr(m, "full_latent_size");
       fullLatentSize = full == null ? latentSize : full;
@@ -358,19 +358,18 @@ public final class RaveModel implements AutoCloseable {
   private Tensor meanNoGrad(JitModule m, Tensor x) {
     if (isModule(m, "pqmf")) {
       JitModule pqmf = new JitModule(m.attr("pqmf").toObject());
-      x = pqmf.forward(new IValueVector(new IValue(x))).toTensor();
+      x = Torch.tensorOf(pqmf.forward(new IValueVector(new IValue(x))));
     }
     JitModule enc = new JitModule(m.attr("encoder").toObject());
     IValue out = enc.forward(new IValueVector(new IValue(x)));
     Tensor mu;
     if (out.isTuple()) {
       TupleElements el = out.toTuple().elements();
-      mu = el.get(0).toTensor(); // v1: (mean, scale)
-      // get(0) points into the tuple: keep it from being collected before the tensor is out.
-      java.lang.ref.Reference.reachabilityFence(el);
+      mu = Torch.tensorOf(el.get(0)); // v1: (mean, scale)
+      java.lang.ref.Reference.reachabilityFence(el); // get(0) points into the tuple
       java.lang.ref.Reference.reachabilityFence(out);
     } else {
-      Tensor t = out.toTensor();
+      Tensor t = Torch.tensorOf(out);
       long c = t.size(1);
       // v2: means then scales along the channels; a plain autoencoder returns only means.
       mu = c == 2L * fullLatentSize ? t.narrow(1, 0, fullLatentSize) : t;
@@ -382,7 +381,7 @@ public final class RaveModel implements AutoCloseable {
   /** The export's own {@code encode}: stochastic for VAE exports. */
   Tensor sample(JitModule m, Tensor x) {
     try (NoGradGuard g = new NoGradGuard()) {
-      return m.get_method("encode").apply(new IValueVector(new IValue(x))).toTensor();
+      return Torch.tensorOf(m.get_method("encode").apply(new IValueVector(new IValue(x))));
     }
   }
 

@@ -23,6 +23,13 @@ final class Torch {
     }
   }
 
+  /**
+   * The tensor an IValue holds, as a handle of its own ({@link org.mvgen.torch.Torch#tensorOf}).
+   */
+  static Tensor tensorOf(org.bytedeco.pytorch.IValue v) {
+    return org.mvgen.torch.Torch.tensorOf(v);
+  }
+
   /** A float32 tensor holding a copy of {@code data}, with the given shape. */
   static Tensor tensor(float[] data, long... shape) {
     return org.mvgen.torch.Torch.tensor(data, shape);

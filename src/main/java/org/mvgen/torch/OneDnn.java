@@ -123,8 +123,7 @@ public final class OneDnn {
       try (IValueVector none = new IValueVector()) {
         this.scalars = lists.get_method("no_scalars").apply(none);
       }
-      // The stack is closed explicitly: get(0) points into it, so it must stay alive (not be
-      // collected) until the result has been taken out.
+      // The stack is freed here, not whenever it is collected: its elements are read by reference.
       try (IValueVector s =
           new IValueVector(
               new IValue(weight.contiguous()),
@@ -135,7 +134,7 @@ public final class OneDnn {
               groups,
               list("ints4", inputShape))) {
         packTranspose.callBoxed(s);
-        this.weight = s.get(0).toTensor();
+        this.weight = Torch.tensorOf(s.get(0));
       }
       this.bias = bias.clone();
       for (var p : kept()) {
@@ -165,7 +164,7 @@ public final class OneDnn {
               scalars,
               algorithm)) {
         convTranspose.callBoxed(s);
-        return s.get(0).toTensor();
+        return Torch.tensorOf(s.get(0));
       }
     }
 

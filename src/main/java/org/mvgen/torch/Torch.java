@@ -267,6 +267,18 @@ public final class Torch {
     return out;
   }
 
+  /**
+   * The tensor that {@code v} holds, as a handle of its own. {@code IValue.toTensor()} returns a
+   * reference into the IValue, which dangles once the IValue is freed or collected (a crash minutes
+   * later, at the next garbage collection); this copies the handle (not the data) while {@code v}
+   * is alive.
+   */
+  public static Tensor tensorOf(org.bytedeco.pytorch.IValue v) {
+    Tensor t = new Tensor(v.toTensor());
+    java.lang.ref.Reference.reachabilityFence(v);
+    return t;
+  }
+
   /** Copies a uint8 tensor into {@code dst[off...]}. */
   public static void copy(Tensor t, byte[] dst, int off) {
     try (Tensor c = t.device().is_cpu() ? t.contiguous() : t.cpu().contiguous()) {

@@ -52,6 +52,7 @@ class InferenceNetTest {
       // Packed for one frame; used for one and for three (another batch size still works).
       try (OneDnn.ConvTranspose c =
           new OneDnn.ConvTranspose(w, b, 2, 1, new long[] {1, 16, 6, 6}, true)) {
+        collectGarbage(); // what it keeps must not be freed with the temporaries it made
         for (int n : new int[] {1, 3}) {
           Tensor x = torch.randn(n, 16, 6, 6).to(t).contiguous(torch.MemoryFormat.ChannelsLast);
           Tensor want =
@@ -70,6 +71,19 @@ class InferenceNetTest {
           assertTrue(maxDiff(want, c.apply(x)) <= tol, t + " batch " + n);
         }
       }
+    }
+  }
+
+  /** Collects garbage and runs JavaCPP's deallocators for what was collected, now. */
+  static void collectGarbage() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      org.bytedeco.javacpp.Pointer.deallocateReferences();
     }
   }
 
