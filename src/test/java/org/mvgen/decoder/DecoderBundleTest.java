@@ -202,7 +202,8 @@ class DecoderBundleTest {
     JitModule m = torch.load(ts.toString());
     m.eval();
     Tensor y =
-        m.forward(new IValueVector(new IValue(Torch.tensor(z, N, Synthetic.LATENT)))).toTensor();
+        Torch.tensorOf(
+            m.forward(new IValueVector(new IValue(Torch.tensor(z, N, Synthetic.LATENT)))));
     assertEquals(4, y.dim());
     float[] got = Torch.floats(y);
     assertEquals(expected.length, got.length);

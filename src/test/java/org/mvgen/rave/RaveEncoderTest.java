@@ -118,9 +118,9 @@ class RaveEncoderTest {
               + "    z = torch.conv1d(z, self.latent_pca.unsqueeze(-1))\n"
               + "    return z[:, :self.latent_size]\n");
       Tensor ref =
-          m.get_method("ref_mean")
-              .apply(new IValueVector(new IValue(Torch.tensor(x, 1, 1, x.length))))
-              .toTensor();
+          org.mvgen.torch.Torch.tensorOf(
+              m.get_method("ref_mean")
+                  .apply(new IValueVector(new IValue(Torch.tensor(x, 1, 1, x.length)))));
       float[][] z = e.encode(x);
       float[] r = Torch.floats(ref);
       for (int n = 0; n < 8; n++) {
@@ -139,9 +139,9 @@ class RaveEncoderTest {
               .apply(new IValueVector(new IValue(Torch.tensor(x, 1, 1, x.length))))
               .toTuple()
               .elements();
-      Tensor mean = ms.get(0).toTensor();
-      Tensor pca = m.attr("latent_pca").toTensor();
-      Tensor mu = m.attr("latent_mean").toTensor().reshape(-1, 1);
+      Tensor mean = org.mvgen.torch.Torch.tensorOf(ms.get(0));
+      Tensor pca = org.mvgen.torch.Torch.tensorOf(m.attr("latent_pca"));
+      Tensor mu = org.mvgen.torch.Torch.tensorOf(m.attr("latent_mean")).reshape(-1, 1);
       float[] r = Torch.floats(pca.matmul(mean.sub(mu)).narrow(1, 0, 8));
       float[][] z = e.encode(x);
       for (int n = 0; n < 8; n++) {
