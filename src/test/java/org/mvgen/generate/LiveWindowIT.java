@@ -29,7 +29,7 @@ import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import javax.swing.SwingUtilities;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvgen.cli.Main;
@@ -67,8 +67,8 @@ class LiveWindowIT {
     }
   }
 
-  @BeforeAll
-  static void needsADisplay() {
+  @BeforeEach
+  void needsADisplay() {
     String why = displayProblem();
     assumeTrue(why == null, why);
   }
@@ -244,7 +244,8 @@ class LiveWindowIT {
       // O: the overlay's white text appears over the frame, and O again takes it away.
       assertEquals(0, keys.overlayText(w.screenBounds()), "no overlay at the start");
       keys.press(KeyEvent.VK_O);
-      await("the overlay shows after O", 5000, () -> keys.overlayText(w.screenBounds()) > 30);
+      await("the overlay shows after O", 5000, () -> keys.overlayText(w.screenBounds()) > 100);
+      System.out.println("overlay: " + keys.overlayText(w.screenBounds()) + " white pixels");
       ImageIO.write(
           keys.robot.createScreenCapture(w.screenBounds()),
           "png",
@@ -333,8 +334,18 @@ class LiveWindowIT {
 
     keys.press(KeyEvent.VK_F);
     await("windowed after F", 5000, () -> !fullscreen(f));
+    // The untrained model's frames may have a few white pixels of their own.
+    int before = keys.overlayText(content(f));
     keys.press(KeyEvent.VK_O);
-    await("the overlay shows after O", 5000, () -> keys.overlayText(content(f)) > 30);
+    await(
+        "the overlay shows after O (" + before + " white pixels before)",
+        5000,
+        () -> keys.overlayText(content(f)) > before + 100);
+    System.out.println(
+        "mvgen live overlay: "
+            + before
+            + " white pixels before O, "
+            + keys.overlayText(content(f)));
     Thread.sleep(1000);
     keys.press(KeyEvent.VK_R);
     await("R stops the recording", 5000, () -> out.toString().contains("Recording saved: " + rec));
