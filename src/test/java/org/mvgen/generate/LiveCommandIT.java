@@ -23,9 +23,10 @@ import org.mvgen.cli.Main;
 
 /**
  * How {@code mvgen live} fails when it cannot run: no display (DISPLAY unset, or naming no X
- * server), no audio input at all, an input that is not there. Each gives a plain message saying
- * what to do and exit code 1, with a real model, so that nothing else fails first. Cases that need
- * another environment than the test JVM's run {@code mvgen} in a new JVM.
+ * server), no audio input at all, an input that is not there, a {@code --record} file that cannot
+ * be written. Each gives a plain message saying what to do and exit code 1, with a real model, so
+ * that nothing else fails first. Cases that need another environment than the test JVM's run {@code
+ * mvgen} in a new JVM.
  */
 class LiveCommandIT {
   @TempDir static Path dir;
@@ -140,6 +141,34 @@ class LiveCommandIT {
         new Run(code.get(), err.toString()),
         "No input device named 'no-such-input-xyz'",
         "mvgen devices");
+    for (Frame f : Frame.getFrames()) {
+      assertFalse(f.isShowing() && f.getTitle().startsWith("mvgen live"), "a window was left open");
+    }
+  }
+
+  @Test
+  void liveWithARecordFileThatCannotBeWrittenSaysSoAndExits() throws Exception {
+    String why = LiveWindowIT.displayProblem();
+    assumeTrue(why == null, why);
+    assumeTrue(
+        LiveCaptureIT.run("pactl", "info") == 0,
+        "no PulseAudio server for `mvgen live`'s default input: source .ci/live-env.sh");
+    Path rec = dir.resolve("no/such/folder/set.mp4");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var code = new java.util.concurrent.atomic.AtomicInteger(-1);
+    // On a thread: were the recording's failure ignored, the command would run until Q.
+    Thread cli =
+        new Thread(
+            () ->
+                code.set(
+                    Main.commandLine(new PrintWriter(out), new PrintWriter(err))
+                        .execute("live", "--model", model.toString(), "--record", rec.toString())));
+    cli.setDaemon(true);
+    cli.start();
+    cli.join(60_000);
+    assertFalse(cli.isAlive(), "`mvgen live --record " + rec + "` is running: " + out);
+    assertPlainFailure(new Run(code.get(), err.toString()), rec.toString(), "writable");
     for (Frame f : Frame.getFrames()) {
       assertFalse(f.isShowing() && f.getTitle().startsWith("mvgen live"), "a window was left open");
     }

@@ -2,6 +2,7 @@ package org.mvgen.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,38 @@ class LiveSessionTest {
       g.start();
       assertEquals(1.0, g.getLengthInTime() / 1e6, 0.2);
     }
+  }
+
+  @Test
+  void aRecordingThatCannotStartSaysSoAndTheShowGoesOn(@TempDir Path dir) throws Exception {
+    float[] pcm = TestModels.bursts(SR, 2.0);
+    Path nowhere = dir.resolve("no/such/folder/rec.mp4");
+    LiveSession.Result r;
+    try (LiveSession s = session(CaptureSource.pacedPcm(pcm, SR, 128, 0.25), 25)) {
+      AtomicReference<Object> pressed = new AtomicReference<>();
+      Thread keys =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(300);
+                  pressed.set(s.toggleRecording(nowhere));
+                } catch (Exception e) {
+                  pressed.set(e);
+                }
+              });
+      keys.start();
+      r = s.run((a, b, c, d) -> {});
+      keys.join(5000);
+      // R is answered at once, naming the file; no recording is pending.
+      assertTrue(pressed.get() instanceof GenerateException, "R gave " + pressed.get());
+      String msg = ((GenerateException) pressed.get()).getMessage();
+      assertTrue(msg.contains(nowhere.toString()), msg);
+      assertFalse(s.recording());
+    }
+    // The show went on to the end of the input.
+    assertEquals(2.0, r.seconds(), 1e-9);
+    assertTrue(r.frames() >= 49, r.toString());
+    assertTrue(Files.notExists(nowhere.getParent()));
   }
 
   @Test
