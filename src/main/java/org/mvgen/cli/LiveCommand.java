@@ -86,7 +86,8 @@ public final class LiveCommand implements Callable<Integer> {
           controls.window = w;
           w.overlay(c.getBoolean("live.overlay"));
           if (record != null) {
-            controls.toggleRecording();
+            // A --record file that cannot be written ends the command: the user asked for it.
+            controls.start(record);
           }
           // Ctrl-C: stop cleanly so that a recording in progress is finished, not left corrupt.
           Thread hook =
@@ -145,6 +146,9 @@ public final class LiveCommand implements Callable<Integer> {
       this.out = out;
     }
 
+    /**
+     * R: stops the recording in progress, or starts one; a failure is printed, the show goes on.
+     */
     @Override
     public synchronized void toggleRecording() {
       try {
@@ -152,19 +156,25 @@ public final class LiveCommand implements Callable<Integer> {
           lastRecording = session.toggleRecording(null);
           out.printf("Recording saved: %s%n", lastRecording);
           window.status("");
+          out.flush();
         } else {
-          current = first != null ? first : Path.of("mvgen-live-" + stamp() + ".mp4");
-          first = null;
-          session.toggleRecording(current);
-          lastRecording = current;
-          out.printf("Recording to %s (R stops)%n", current);
-          window.status("REC " + current.getFileName());
+          start(first != null ? first : Path.of("mvgen-live-" + stamp() + ".mp4"));
         }
-        out.flush();
       } catch (GenerateException e) {
         out.printf("mvgen: %s%n", e.getMessage());
         out.flush();
       }
+    }
+
+    /** Starts recording to {@code target}; throws when it cannot be written. */
+    synchronized void start(Path target) throws GenerateException {
+      first = null;
+      session.toggleRecording(target);
+      current = target;
+      lastRecording = target;
+      out.printf("Recording to %s (R stops)%n", target);
+      window.status("REC " + target.getFileName());
+      out.flush();
     }
 
     private static String stamp() {

@@ -34,7 +34,9 @@ public final class LiveSink implements FrameSink {
   private long samples;
   private float level;
 
-  private Path pendingRecording;
+  /** A recording opened by {@link #startRecording}, waiting for its first frame. */
+  private Mp4Sink pendingRecording;
+
   private Mp4Sink recording;
   private long recordingFirstFrame;
 
@@ -78,9 +80,8 @@ public final class LiveSink implements FrameSink {
     newestIndex = k;
     generated++;
     if (pendingRecording != null) {
-      Path target = pendingRecording;
+      recording = pendingRecording;
       pendingRecording = null;
-      recording = new Mp4Sink(target, new Mp4Writer.Settings(size, size, fps, sampleRate));
       recordingFirstFrame = k;
       long from = LatentInterpolator.endSample(k, sampleRate, fps);
       from = Math.max(from, Math.max(0, samples - history.length));
@@ -122,11 +123,26 @@ public final class LiveSink implements FrameSink {
     return k >= 0 && ringIndex[slot] == k ? ringReady[slot] : Long.MIN_VALUE;
   }
 
-  /** Starts recording to {@code target} from the next frame; ignored when already recording. */
-  public synchronized void startRecording(Path target) {
-    if (recording == null && pendingRecording == null) {
-      pendingRecording = target;
+  /**
+   * Starts recording to {@code target} from the next frame; ignored when already recording. The
+   * file is opened here, on the caller's thread, so that a file that cannot be written is reported
+   * to the caller (the show goes on) rather than failing the pipeline's worker, and the worker
+   * never waits for the encoders to start.
+   *
+   * @throws GenerateException when {@code target} cannot be written
+   */
+  public void startRecording(Path target) throws GenerateException {
+    if (recording()) {
+      return;
     }
+    Mp4Sink opened = new Mp4Sink(target, new Mp4Writer.Settings(size, size, fps, sampleRate));
+    synchronized (this) {
+      if (recording == null && pendingRecording == null) {
+        pendingRecording = opened;
+        return;
+      }
+    }
+    opened.abort(); // started meanwhile from another thread
   }
 
   public synchronized boolean recording() {
@@ -135,7 +151,11 @@ public final class LiveSink implements FrameSink {
 
   /** Finishes the recording in progress, if any, and returns its file (or null). */
   public synchronized Path stopRecording() throws GenerateException {
-    pendingRecording = null;
+    if (pendingRecording != null) {
+      // Stopped before its first frame: there is nothing to keep.
+      pendingRecording.abort();
+      pendingRecording = null;
+    }
     if (recording == null) {
       return null;
     }

@@ -1,5 +1,6 @@
 package org.mvgen.generate;
 
+import java.awt.AWTError;
 import java.awt.BorderLayout;
 import java.awt.Color;
 import java.awt.Dimension;
@@ -8,6 +9,7 @@ import java.awt.Graphics;
 import java.awt.Graphics2D;
 import java.awt.GraphicsDevice;
 import java.awt.GraphicsEnvironment;
+import java.awt.HeadlessException;
 import java.awt.RenderingHints;
 import java.awt.event.KeyAdapter;
 import java.awt.event.KeyEvent;
@@ -45,13 +47,33 @@ public final class LiveWindow implements FramePacer.Display, AutoCloseable {
     this.size = size;
   }
 
-  /** Fails with a clear message when there is no display to open a window on. */
+  /**
+   * Fails with a clear message when there is no display to open a window on: none at all (a
+   * headless JVM, DISPLAY unset), or one that cannot be reached (DISPLAY names no running X
+   * server).
+   */
   public static void requireDisplay() throws GenerateException {
     if (GraphicsEnvironment.isHeadless()) {
       throw new GenerateException(
           "No display: `mvgen live` shows a window. Run it in a desktop session (or set DISPLAY,"
               + " e.g. under Xvfb), or use `mvgen render` to make a video file instead.");
     }
+    try {
+      // Connects to the display: AWT throws an Error (not an exception) when it cannot.
+      GraphicsEnvironment.getLocalGraphicsEnvironment().getDefaultScreenDevice();
+    } catch (AWTError | HeadlessException | LinkageError e) {
+      throw unreachable(e);
+    }
+  }
+
+  private static GenerateException unreachable(Throwable e) {
+    String display = System.getenv("DISPLAY");
+    return new GenerateException(
+        "Cannot open a window on the display"
+            + (display == null ? "" : " '" + display + "'")
+            + ": is an X server running there, and does it let you connect? Set DISPLAY to a running"
+            + " display (e.g. Xvfb), or use `mvgen render` to make a video file instead.",
+        e);
   }
 
   /**
@@ -99,6 +121,8 @@ public final class LiveWindow implements FramePacer.Display, AutoCloseable {
             }
             out[0] = w;
           });
+    } catch (AWTError | HeadlessException | LinkageError e) {
+      throw unreachable(e);
     } catch (InvocationTargetException e) {
       throw new GenerateException("Cannot open the live window: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {

@@ -1,15 +1,29 @@
 package org.mvgen.generate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mvgen.decoder.FrameGenerator;
+import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.util.Progress;
 
 class LiveSessionTest {
   static final int SR = 16000;
@@ -96,6 +110,38 @@ class LiveSessionTest {
   }
 
   @Test
+  void aRecordingThatCannotStartSaysSoAndTheShowGoesOn(@TempDir Path dir) throws Exception {
+    float[] pcm = TestModels.bursts(SR, 2.0);
+    Path nowhere = dir.resolve("no/such/folder/rec.mp4");
+    LiveSession.Result r;
+    try (LiveSession s = session(CaptureSource.pacedPcm(pcm, SR, 128, 0.25), 25)) {
+      AtomicReference<Object> pressed = new AtomicReference<>();
+      Thread keys =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(300);
+                  pressed.set(s.toggleRecording(nowhere));
+                } catch (Exception e) {
+                  pressed.set(e);
+                }
+              });
+      keys.start();
+      r = s.run((a, b, c, d) -> {});
+      keys.join(5000);
+      // R is answered at once, naming the file; no recording is pending.
+      assertTrue(pressed.get() instanceof GenerateException, "R gave " + pressed.get());
+      String msg = ((GenerateException) pressed.get()).getMessage();
+      assertTrue(msg.contains(nowhere.toString()), msg);
+      assertFalse(s.recording());
+    }
+    // The show went on to the end of the input.
+    assertEquals(2.0, r.seconds(), 1e-9);
+    assertTrue(r.frames() >= 49, r.toString());
+    assertTrue(Files.notExists(nowhere.getParent()));
+  }
+
+  @Test
   void quitStopsEverythingPromptly() throws Exception {
     float[] pcm = TestModels.bursts(SR, 30.0);
     try (LiveSession s = session(CaptureSource.pacedPcm(pcm, SR, 128, 0.25), 30)) {
@@ -113,6 +159,175 @@ class LiveSessionTest {
       LiveSession.Result r = s.run((a, b, c, d) -> {});
       assertTrue((System.nanoTime() - t0) / 1e9 < 3);
       assertTrue(r.frames() > 5);
+    }
+  }
+
+  /**
+   * A generator with slow moments: every tenth call takes 200 ms longer (a GC pause, a busy core).
+   */
+  static final class StallingGenerator implements FrameGenerator {
+    final TestModels.ColourGenerator inner;
+
+    /** {@link System#nanoTime} at the start and end of each stall. */
+    final List<long[]> stalls = Collections.synchronizedList(new ArrayList<>());
+
+    int calls;
+
+    StallingGenerator(int size) {
+      this.inner = new TestModels.ColourGenerator(size);
+    }
+
+    @Override
+    public int latentSize() {
+      return inner.latentSize();
+    }
+
+    @Override
+    public int frameSize() {
+      return inner.frameSize();
+    }
+
+    @Override
+    public void generate(float[] latents, int n, byte[] rgb) {
+      if (++calls % 10 == 5) {
+        long a = System.nanoTime();
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        stalls.add(new long[] {a, System.nanoTime()});
+      }
+      inner.generate(latents, n, rgb);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  static AudioEncoder encoder(int hop) {
+    // hop 0: a window encoder (mel); else a streaming hop encoder with a look-ahead (RAVE).
+    return hop == 0
+        ? new TestModels.WindowRms(SR, 512, 1024)
+        : new TestModels.RmsEncoder(SR, hop, 700);
+  }
+
+  record Stalled(
+      LiveSession.Result result,
+      List<long[]> stalls,
+      List<Long> ticks,
+      Map<Long, byte[]> shown,
+      TestModels.CollectSink rendered,
+      long inside) {
+    @Override
+    public String toString() {
+      return result + ", " + stalls.size() + " stalls of 200 ms";
+    }
+  }
+
+  /**
+   * Runs 4 s of audio through a live session at 25 fps, in real time, with a generator that stalls
+   * for 200 ms on every tenth call, and renders the same audio offline for reference.
+   */
+  static Stalled runWithStalls(int hop) throws Exception {
+    int fps = 25;
+    float[] pcm = TestModels.bursts(SR, 4.0);
+    // Smoothing: frames after a skip are right only if the skipped latents still advanced it.
+    var settings = new Pipeline.Settings(fps, 16, 0.1, 8, true);
+    var gen = new StallingGenerator(16);
+    List<Long> ticks = Collections.synchronizedList(new ArrayList<>());
+    Map<Long, byte[]> shown = Collections.synchronizedMap(new TreeMap<>());
+    LiveSession.Result r;
+    // A ring (1 s) longer than any stall: capture must lose nothing.
+    try (LiveSession s =
+        new LiveSession(encoder(hop), gen, settings, CaptureSource.pacedPcm(pcm, SR, 128, 1.0))) {
+      r =
+          s.run(
+              (rgb, snap, st, lat) -> {
+                ticks.add(System.nanoTime());
+                if (snap.index() >= 0) {
+                  shown.putIfAbsent(snap.index(), rgb.clone());
+                }
+              });
+    }
+    var rendered = new TestModels.CollectSink(16);
+    long inside = LatentInterpolator.framesFor(pcm.length, SR, fps);
+    new Pipeline(encoder(hop), new TestModels.ColourGenerator(16), settings.withLive(false))
+        .run(new PcmSource(pcm, SR), rendered, Progress.SILENT.start("", 0, ""), inside);
+    return new Stalled(r, gen.stalls, ticks, shown, rendered, inside);
+  }
+
+  @ParameterizedTest(name = "hop {0}")
+  @ValueSource(ints = {0, 512})
+  void aSlowGeneratorCostsNoAudioNoDisplayTicksAndNoWrongFrames(int hop) throws Exception {
+    Stalled x = runWithStalls(hop);
+    LiveSession.Result r = x.result();
+    assertTrue(x.stalls().size() >= 3, x.toString());
+    long heard = r.frames() + r.skipped();
+    assertTrue(heard == x.inside() || heard == x.inside() + 1, heard + " frames for " + x.inside());
+
+    // The capture lost nothing: every sample reached the pipeline.
+    assertEquals(0, r.droppedSamples(), x.toString());
+    assertEquals(4.0, r.seconds(), 1e-9, x.toString());
+
+    // The display kept ticking through every stall, repeating the last frame.
+    for (long[] st : x.stalls()) {
+      long during;
+      synchronized (x.ticks()) {
+        during = x.ticks().stream().filter(t -> t > st[0] && t < st[1]).count();
+      }
+      assertTrue(during >= 1, "no display tick during a 200 ms stall; " + x);
+    }
+    assertTrue(r.display().repeated() > 0, x.toString());
+    assertTrue(r.display().ticks() >= 0.7 * 4.0 * 25, x.toString());
+
+    // What was shown is what render makes for the same index: falling behind moves no frame in
+    // time. Some indices were never shown (skipped or dropped), and the rest match.
+    Map<Long, byte[]> shown = x.shown();
+    long first = Collections.min(shown.keySet());
+    long last = Collections.max(shown.keySet());
+    assertTrue(shown.size() < last - first + 1, "no gap in the frames shown " + shown.keySet());
+    int compared = 0;
+    for (Map.Entry<Long, byte[]> e : shown.entrySet()) {
+      if (e.getKey() < x.inside()) {
+        assertArrayEquals(x.rendered().frames.get(e.getKey()), e.getValue(), "frame " + e.getKey());
+        compared++;
+      }
+    }
+    assertTrue(compared > x.inside() / 4, compared + " of " + x.inside() + " frames compared");
+  }
+
+  @Disabled(
+      "Pipeline bug: live reads 256 samples at a time and counts as backlog only frames whose audio"
+          + " it has read, so audio waiting in the capture ring is never seen as backlog: after a"
+          + " stall it generates every late frame instead of skipping (skipped stays 0, latency"
+          + " stays high while it catches up). Enable when Pipeline reads all available audio.")
+  @Test
+  void framesWaitingLongerThanTheBacklogAreSkippedAndCounted() throws Exception {
+    Stalled x = runWithStalls(0);
+    assertTrue(x.result().skipped() > 0, x.toString());
+    assertEquals(0, x.result().droppedSamples(), x.toString());
+  }
+
+  @Disabled(
+      "Pipeline bug: a hop encoder releases several frames' latents at once (hop 2048 at 60 fps:"
+          + " 2.8 frames per latent), and the live pipeline skips the ones over max_backlog although"
+          + " it is not behind. Enable when skipping depends on how late frames are, not on how many"
+          + " became ready together.")
+  @Test
+  void aLivePipelineThatKeepsUpSkipsNothingWhateverTheEncodersHop() throws Exception {
+    int sr = 44100;
+    float[] pcm = TestModels.bursts(sr, 3.0);
+    // RAVE's hop at 44.1 kHz and live.fps's default; generation is instant, so never behind.
+    try (LiveSession s =
+        new LiveSession(
+            new TestModels.RmsEncoder(sr, 2048, 0),
+            new TestModels.ColourGenerator(8),
+            new Pipeline.Settings(60, 8, 0, 16, true),
+            CaptureSource.pacedPcm(pcm, sr, 128, 1.0))) {
+      LiveSession.Result r = s.run((rgb, snap, st, lat) -> {});
+      assertEquals(0, r.skipped(), r.toString());
+      assertEquals(0, r.droppedSamples(), r.toString());
     }
   }
 }

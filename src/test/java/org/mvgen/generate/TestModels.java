@@ -204,4 +204,25 @@ final class TestModels {
     }
     return x;
   }
+
+  /**
+   * Writes an untrained mel model ({@code model.mvgen}, 64-pixel frames) into {@code dir}: real
+   * parts, loaded through libtorch, for tests of the commands' plumbing rather than of pictures.
+   */
+  static java.nio.file.Path untrainedMelModel(java.nio.file.Path dir) throws Exception {
+    org.mvgen.torch.Torch.load();
+    try (AudioEncoder enc =
+        org.mvgen.encoder.Encoders.open("mel", org.mvgen.config.Config.defaults())) {
+      var spec = new org.mvgen.decoder.DecoderSpec(enc.latentSize(), 64, 32, 8, 3, "batch");
+      java.nio.file.Path m = dir.resolve("model.mvgen");
+      new org.mvgen.decoder.DecoderBundle(
+              spec,
+              enc.id(),
+              enc.spec(),
+              org.mvgen.decoder.LatentNorm.identity(enc.latentSize()),
+              java.util.Map.of())
+          .write(m, new org.mvgen.decoder.DecoderNet(spec));
+      return m;
+    }
+  }
 }
