@@ -22,9 +22,9 @@ import org.mvgen.util.Progress;
  * with silence when the source ends so that the latents describing the last audio leave it: the
  * encoder's delay is compensated exactly. The number of frames is {@link
  * LatentInterpolator#framesFor} the number of samples, so the video lasts as long as the sound.
- * Live, frames are generated as soon as their latents arrive; if generation falls behind by more
- * than {@link Settings#maxBacklog} frames, the oldest are skipped (their latents still advance the
- * smoothing, so the frames that are drawn are exactly those render would draw).
+ * Live, frames are generated as soon as their latents arrive; a frame that has waited longer than
+ * {@link Settings#maxBacklog} frame periods of audio since it became ready is skipped (its latent
+ * still advances the smoothing, so the frames that are drawn are exactly those render would draw).
  *
  * <p>{@link #run} runs on the caller's thread; {@link #stop} may be called from any thread.
  */
@@ -37,7 +37,7 @@ public final class Pipeline {
    * @param smoothing time constant of latent smoothing in seconds (0: none)
    * @param batch frames per generator call
    * @param live generate as soon as latents arrive, skipping frames when behind
-   * @param maxBacklog live only: frames allowed to wait before the oldest are skipped
+   * @param maxBacklog live only: frame periods a ready frame may wait before it is skipped
    * @param interpolation how frames between two latents of a streaming encoder get theirs
    * @param exactWindows for a {@link WindowEncoder} (mel), encode the exact window ending at each
    *     frame — the latents training used — instead of interpolating its hop-spaced latents
@@ -141,8 +141,11 @@ public final class Pipeline {
     }
     int dim = encoder.latentSize();
     Batch b = new Batch(dim, generator.frameSize(), settings.size(), settings.batch());
-    // Small reads live (about 6 ms at 44.1 kHz) keep latency low; large ones offline for speed.
-    float[] buf = new float[settings.live() ? 256 : 16384];
+    // Live reads return at once with whatever has arrived (a few ms of audio when keeping up, more
+    // after a slow moment); offline reads are large for speed.
+    float[] buf = new float[settings.live() ? LIVE_READ : 16384];
+    Backlog backlog =
+        new Backlog((long) settings.maxBacklog() * encoder.sampleRate() / settings.fps());
     long samples = 0;
     long skipped = 0;
     SessionLatents session = null;
@@ -171,12 +174,21 @@ public final class Pipeline {
           break;
         }
         sink.audio(buf, 0, n);
-        samples += n;
-        fl.feed(buf, 0, n);
         if (settings.live()) {
-          skipped += skipBacklog(fl, b);
+          // Fed in steps, noting how much audio had been heard when each frame became ready, so
+          // that frames which are late are told apart from frames that merely became ready
+          // together (a latent every 2048 samples releases three frames at 60 fps).
+          for (int off = 0; off < n; off += LIVE_STEP) {
+            int m = Math.min(LIVE_STEP, n - off);
+            fl.feed(buf, off, m);
+            samples += m;
+            backlog.note(fl, samples);
+          }
+          skipped += backlog.skipLate(fl, samples, b.scratch);
           drain(fl, b, sink, frameLimit, 1, progress);
         } else {
+          samples += n;
+          fl.feed(buf, 0, n);
           drain(fl, b, sink, frameLimit, settings.batch(), progress);
         }
       }
@@ -200,15 +212,46 @@ public final class Pipeline {
     }
   }
 
-  /** Live: when more than maxBacklog frames are ready, advances past the oldest ones. */
-  private int skipBacklog(FrameLatents fl, Batch b) {
-    int ready = fl.ready(settings.maxBacklog() + 1 + 10_000);
-    int skip = 0;
-    while (ready - skip > settings.maxBacklog()) {
-      fl.next(b.scratch, 0);
-      skip++;
+  /** Most samples one live read takes: what waits in the capture ring after a slow moment. */
+  static final int LIVE_READ = 8192;
+
+  /** Samples fed at a time live: the resolution at which frames' readiness is known. */
+  static final int LIVE_STEP = 128;
+
+  /**
+   * Live: remembers how much audio had been heard when each frame became ready, and skips frames
+   * that have waited longer than {@code limit} samples of audio since (generation was behind).
+   * Frames that became ready together are not late. Skipped frames still pass through {@link
+   * FrameLatents#next}, since smoothing carries state.
+   */
+  static final class Backlog {
+    private static final int CAPACITY = 4096;
+    private final long limit;
+    private final long[] readyAt = new long[CAPACITY];
+    private long noted;
+
+    Backlog(long limitSamples) {
+      this.limit = limitSamples;
     }
-    return skip;
+
+    /** Notes the frames that have become ready, {@code heard} samples into the stream. */
+    void note(FrameLatents fl, long heard) {
+      noted = Math.max(noted, fl.frame());
+      long ready = fl.frame() + fl.ready(CAPACITY - 1);
+      for (; noted < ready; noted++) {
+        readyAt[(int) (noted % CAPACITY)] = heard;
+      }
+    }
+
+    /** Skips the ready frames that became ready more than the limit before {@code heard}. */
+    int skipLate(FrameLatents fl, long heard, float[] scratch) {
+      int skip = 0;
+      while (fl.frame() < noted && heard - readyAt[(int) (fl.frame() % CAPACITY)] > limit) {
+        fl.next(scratch, 0);
+        skip++;
+      }
+      return skip;
+    }
   }
 
   /**

@@ -16,7 +16,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -297,11 +296,6 @@ class LiveSessionTest {
     assertTrue(compared > x.inside() / 4, compared + " of " + x.inside() + " frames compared");
   }
 
-  @Disabled(
-      "Pipeline bug: live reads 256 samples at a time and counts as backlog only frames whose audio"
-          + " it has read, so audio waiting in the capture ring is never seen as backlog: after a"
-          + " stall it generates every late frame instead of skipping (skipped stays 0, latency"
-          + " stays high while it catches up). Enable when Pipeline reads all available audio.")
   @Test
   void framesWaitingLongerThanTheBacklogAreSkippedAndCounted() throws Exception {
     Stalled x = runWithStalls(0);
@@ -309,11 +303,6 @@ class LiveSessionTest {
     assertEquals(0, x.result().droppedSamples(), x.toString());
   }
 
-  @Disabled(
-      "Pipeline bug: a hop encoder releases several frames' latents at once (hop 2048 at 60 fps:"
-          + " 2.8 frames per latent), and the live pipeline skips the ones over max_backlog although"
-          + " it is not behind. Enable when skipping depends on how late frames are, not on how many"
-          + " became ready together.")
   @Test
   void aLivePipelineThatKeepsUpSkipsNothingWhateverTheEncodersHop() throws Exception {
     int sr = 44100;
