@@ -78,6 +78,8 @@ class TrainerTest {
     byte[] a = DecoderBundle.readZip(tmp.resolve("a/model.mvgen"), "x").get("weights.bin");
     byte[] b = DecoderBundle.readZip(tmp.resolve("b/model.mvgen"), "x").get("weights.bin");
     assertArrayEquals(a, b, "resumed weights differ from an uninterrupted run");
+    String run = Files.readString(tmp.resolve("b/run.json"));
+    assertTrue(run.contains("\"precision\" : \"" + precision + "\""), run);
   }
 
   @Test
@@ -139,6 +141,7 @@ class TrainerTest {
         c.device(),
         c.encoderId(),
         c.encoderSpec(),
-        c.info());
+        c.info(),
+        precision);
   }
 }
