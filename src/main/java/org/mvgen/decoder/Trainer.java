@@ -219,6 +219,7 @@ public final class Trainer {
     private double lr;
     private double samplesPerSecond;
     private boolean interrupted;
+    private boolean lossWithinLimit = true;
     private Validation lastVal = new Validation(Double.NaN, Double.NaN, 0);
     private final List<Metric> history = new ArrayList<>();
 
@@ -259,6 +260,14 @@ public final class Trainer {
 
     public boolean interrupted() {
       return interrupted;
+    }
+
+    /**
+     * Whether the loss of the last step was within the divergence limit, as judged by the
+     * divergence check (always true without one). Checkpoints wait for such a step.
+     */
+    public boolean lossWithinLimit() {
+      return lossWithinLimit;
     }
 
     public List<Metric> history() {
@@ -555,7 +564,12 @@ public final class Trainer {
     }
   }
 
-  /** Stops on a NaN loss, or a smoothed loss that exploded past a multiple of its best value. */
+  /**
+   * Stops on a NaN loss, or a smoothed loss that exploded past a multiple of its best value. It
+   * also tells the run whether the step's own loss is past that limit ({@link
+   * Run#lossWithinLimit}): the smoothed loss reveals an explosion some steps late, and a checkpoint
+   * saved in between would hold the exploded weights. Must come before the {@link Checkpointer}.
+   */
   static final class DivergenceCheck implements TrainingListener {
     private final double factor;
     private double best = Double.POSITIVE_INFINITY;
@@ -567,7 +581,9 @@ public final class Trainer {
     @Override
     public void onStep(Run run) throws DivergenceException {
       boolean nan = !Double.isFinite(run.loss());
-      boolean exploded = factor > 0 && run.step() > 20 && run.smoothedLoss() > factor * best;
+      double limit = factor > 0 && run.step() > 20 ? factor * best : Double.POSITIVE_INFINITY;
+      run.lossWithinLimit = !nan && run.loss() <= limit;
+      boolean exploded = run.smoothedLoss() > limit;
       if (nan || exploded) {
         throw new DivergenceException(
             "Training diverged at step "
@@ -635,9 +651,14 @@ public final class Trainer {
     }
   }
 
-  /** Saves a checkpoint every N steps and at the end. */
+  /**
+   * Saves a checkpoint every N steps and at the end. A checkpoint due at a step whose loss is past
+   * the divergence limit waits for the next step within it, so that a diverged run keeps the last
+   * checkpoint from before its explosion.
+   */
   static final class Checkpointer implements TrainingListener {
     private final int every;
+    private boolean due;
 
     Checkpointer(int every) {
       this.every = every;
@@ -645,8 +666,10 @@ public final class Trainer {
 
     @Override
     public void onStep(Run run) throws IOException {
-      if (every > 0 && run.step() % every == 0) {
+      due |= every > 0 && run.step() % every == 0;
+      if (due && run.lossWithinLimit()) {
         run.saveCheckpoint();
+        due = false;
       }
     }
 
