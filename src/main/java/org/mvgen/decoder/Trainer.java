@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -220,6 +221,7 @@ public final class Trainer {
     private double samplesPerSecond;
     private boolean interrupted;
     private boolean lossWithinLimit = true;
+    private long checkpointStep = -1;
     private Validation lastVal = new Validation(Double.NaN, Double.NaN, 0);
     private final List<Metric> history = new ArrayList<>();
 
@@ -268,6 +270,11 @@ public final class Trainer {
      */
     public boolean lossWithinLimit() {
       return lossWithinLimit;
+    }
+
+    /** The step of the checkpoint in the run folder, or -1 while there is none. */
+    public long checkpointStep() {
+      return checkpointStep;
     }
 
     public List<Metric> history() {
@@ -474,6 +481,7 @@ public final class Trainer {
               "checkpoint.json", DecoderBundle.JSON.writeValueAsBytes(meta),
               "model.bin", model.toByteArray(),
               "adam.bin", opt.toByteArray()));
+      checkpointStep = step;
       writeMetrics();
       return file;
     }
@@ -515,6 +523,7 @@ public final class Trainer {
                 toFloats((List<?>) meta.get("latentMean")),
                 toFloats((List<?>) meta.get("latentStd")));
         step = ((Number) meta.get("step")).longValue();
+        checkpointStep = step;
         for (Object o : (List<?>) meta.get("history")) {
           Map<?, ?> r = (Map<?, ?>) o;
           history.add(
@@ -585,21 +594,50 @@ public final class Trainer {
       run.lossWithinLimit = !nan && run.loss() <= limit;
       boolean exploded = run.smoothedLoss() > limit;
       if (nan || exploded) {
-        throw new DivergenceException(
-            "Training diverged at step "
-                + run.step()
-                + " (loss "
-                + run.loss()
-                + (nan ? "" : ", more than " + factor + "x its best smoothed value " + best)
-                + "). The last good checkpoint in "
-                + run.config().runDir()
-                + " is kept. Try a lower learning rate (--set train.lr="
-                + run.config().lr() / 3
-                + "), more warm-up steps (train.warmup_steps), or a larger batch; then --resume.");
+        throw new DivergenceException(message(run, nan));
       }
       if (run.step() > 20) {
         best = Math.min(best, run.smoothedLoss());
       }
+    }
+
+    private String message(Run run, boolean nan) {
+      String what =
+          nan
+              ? "the loss is " + run.loss()
+              : String.format(
+                  Locale.ROOT,
+                  "the smoothed loss %.4g is more than %s times its best, %.4g (last step: %.4g)",
+                  run.smoothedLoss(),
+                  factor,
+                  best,
+                  run.loss());
+      String lr = String.format(Locale.ROOT, "%.2g", run.config().lr() / 3);
+      Path dir = run.config().runDir();
+      if (run.checkpointStep() < 0) {
+        return "Training diverged at step "
+            + run.step()
+            + ": "
+            + what
+            + ". No checkpoint had been saved in "
+            + dir
+            + " yet. Start again with a lower learning rate (--set train.lr="
+            + lr
+            + "), more warm-up steps (train.warmup_steps) or a larger batch (train.batch_size).";
+      }
+      return "Training diverged at step "
+          + run.step()
+          + ": "
+          + what
+          + ". The checkpoint of step "
+          + run.checkpointStep()
+          + " in "
+          + dir
+          + " is kept, and no model bundle was written. Continue from it with a lower learning"
+          + " rate (--resume --set train.lr="
+          + lr
+          + ") or more warm-up steps (train.warmup_steps), or start a new run with a larger batch"
+          + " (train.batch_size; --resume needs the same batch size).";
     }
   }
 
