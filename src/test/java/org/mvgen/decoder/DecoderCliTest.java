@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvgen.cli.Main;
@@ -61,6 +62,28 @@ class DecoderCliTest {
     assertTrue(e.out().contains("nearest neighbour"), e.out());
     assertTrue(Files.exists(runDir.resolve("eval.json")));
     assertTrue(Files.exists(runDir.resolve("eval.png")));
+
+    // The limits README.md states: at most eval.max_pairs validation pairs (default 500), and a
+    // nearest-neighbour search among at most eval.neighbours training pairs (default 20000).
+    Out limited =
+        run(
+            "eval",
+            runDir.toString(),
+            "--max-pairs",
+            "4",
+            "--set",
+            "eval.neighbours=5",
+            "--set",
+            "eval.block_length=2");
+    assertEquals(0, limited.code(), limited.out() + limited.err());
+    assertTrue(limited.out().startsWith("4 validation pairs"), limited.out());
+    Map<?, ?> report =
+        DecoderBundle.JSON.readValue(runDir.resolve("eval.json").toFile(), Map.class);
+    assertEquals(4, report.get("pairs"), report.toString());
+    assertEquals(5, report.get("neighbourCandidates"), report.toString());
+    Out defaults = run("config", "show");
+    assertTrue(defaults.out().contains("max_pairs = 500  # default"), defaults.out());
+    assertTrue(defaults.out().contains("neighbours = 20000  # default"), defaults.out());
 
     Out x = run("export", runDir.toString(), "--format", "torchscript");
     assertEquals(0, x.code(), x.out() + x.err());
