@@ -1,6 +1,8 @@
 package org.mvgen.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.mvgen.MvgenException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +63,25 @@ public final class Main implements Runnable {
     int code = commandLine(out, err).execute(args);
     out.flush();
     err.flush();
+    OUTPUT_DONE.countDown();
     System.exit(code);
+  }
+
+  /** Counted down by {@link #main} once the command has returned and its output is flushed. */
+  private static final CountDownLatch OUTPUT_DONE = new CountDownLatch(1);
+
+  /**
+   * Waits up to {@code seconds} until {@link #main} has flushed the command's output. For a
+   * shutdown hook of a command that finishes its work on Ctrl-C: the JVM halts as soon as the last
+   * hook returns, which would otherwise cut off what the command prints last (how to continue, or
+   * an error).
+   */
+  static void awaitOutput(long seconds) {
+    try {
+      OUTPUT_DONE.await(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Exit codes of mvgen. */

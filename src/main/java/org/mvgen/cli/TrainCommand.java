@@ -110,27 +110,39 @@ public final class TrainCommand implements Callable<Integer> {
           cfg.spec().frameSize(),
           out);
       o.flush();
-      TrainResult r = Trainer.run(cfg, ProgressBars.console(System.err));
-      o.printf(
-          Locale.ROOT,
-          "%s at step %d: loss %.5f, validation loss %.5f, PSNR %.2f dB, %.0f samples/s.%n",
-          r.interrupted() ? "Stopped" : "Done",
-          r.steps(),
-          r.finalLoss(),
-          r.validationLoss(),
-          r.validationPsnr(),
-          r.samplesPerSecond());
-      o.printf("Model: %s%n", r.bundle());
-      if (r.interrupted()) {
+      // On Ctrl-C the trainer saves a checkpoint and the bundle and returns; this hook holds the
+      // JVM until main has also printed the summary and how to continue (or the error).
+      Thread hook = new Thread(() -> Main.awaitOutput(120), "mvgen-train-output");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        TrainResult r = Trainer.run(cfg, ProgressBars.console(System.err));
         o.printf(
-            "Continue with: mvgen train %s --encoder %s --out %s --resume%n",
-            dataset, encoder, out);
+            Locale.ROOT,
+            "%s at step %d: loss %.5f, validation loss %.5f, PSNR %.2f dB, %.0f samples/s.%n",
+            r.interrupted() ? "Stopped" : "Done",
+            r.steps(),
+            r.finalLoss(),
+            r.validationLoss(),
+            r.validationPsnr(),
+            r.samplesPerSecond());
+        o.printf("Model: %s%n", r.bundle());
+        if (r.interrupted()) {
+          o.printf(
+              "Continue with: mvgen train %s --encoder %s --out %s --resume%n",
+              dataset, encoder, out);
+          o.flush();
+          return Main.Exit.INTERRUPTED;
+        }
+        o.printf("Next: mvgen eval %s%n", out);
         o.flush();
-        return Main.Exit.INTERRUPTED;
+        return Main.Exit.OK;
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // The JVM is shutting down (Ctrl-C): the hook waits for main to print.
+        }
       }
-      o.printf("Next: mvgen eval %s%n", out);
-      o.flush();
-      return Main.Exit.OK;
     }
   }
 

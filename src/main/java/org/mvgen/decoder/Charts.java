@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.mvgen.dataset.ImageCodec;
 import org.mvgen.util.AtomicFiles;
 
@@ -157,14 +159,24 @@ public final class Charts {
     return String.format("%.3g", v);
   }
 
-  /** Writes an image as PNG, atomically. */
+  /**
+   * Writes an image as PNG, atomically. It encodes through a memory-cached stream: {@code
+   * ImageIO.write} to an {@code OutputStream} caches in a temporary file whose stream a JVM
+   * shutdown hook closes, so a PNG written while Ctrl-C saves a training run failed with "closed".
+   */
   public static void writePng(Path file, BufferedImage img) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(img);
+    } finally {
+      writer.dispose();
+    }
     AtomicFiles.writeBytes(file, out.toByteArray());
   }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -219,6 +220,8 @@ public final class Trainer {
     private double lr;
     private double samplesPerSecond;
     private boolean interrupted;
+    private boolean lossWithinLimit = true;
+    private long checkpointStep = -1;
     private Validation lastVal = new Validation(Double.NaN, Double.NaN, 0);
     private final List<Metric> history = new ArrayList<>();
 
@@ -259,6 +262,19 @@ public final class Trainer {
 
     public boolean interrupted() {
       return interrupted;
+    }
+
+    /**
+     * Whether the loss of the last step was within the divergence limit, as judged by the
+     * divergence check (always true without one). Checkpoints wait for such a step.
+     */
+    public boolean lossWithinLimit() {
+      return lossWithinLimit;
+    }
+
+    /** The step of the checkpoint in the run folder, or -1 while there is none. */
+    public long checkpointStep() {
+      return checkpointStep;
     }
 
     public List<Metric> history() {
@@ -465,6 +481,7 @@ public final class Trainer {
               "checkpoint.json", DecoderBundle.JSON.writeValueAsBytes(meta),
               "model.bin", model.toByteArray(),
               "adam.bin", opt.toByteArray()));
+      checkpointStep = step;
       writeMetrics();
       return file;
     }
@@ -506,6 +523,7 @@ public final class Trainer {
                 toFloats((List<?>) meta.get("latentMean")),
                 toFloats((List<?>) meta.get("latentStd")));
         step = ((Number) meta.get("step")).longValue();
+        checkpointStep = step;
         for (Object o : (List<?>) meta.get("history")) {
           Map<?, ?> r = (Map<?, ?>) o;
           history.add(
@@ -561,7 +579,12 @@ public final class Trainer {
     }
   }
 
-  /** Stops on a NaN loss, or a smoothed loss that exploded past a multiple of its best value. */
+  /**
+   * Stops on a NaN loss, or a smoothed loss that exploded past a multiple of its best value. It
+   * also tells the run whether the step's own loss is past that limit ({@link
+   * Run#lossWithinLimit}): the smoothed loss reveals an explosion some steps late, and a checkpoint
+   * saved in between would hold the exploded weights. Must come before the {@link Checkpointer}.
+   */
   static final class DivergenceCheck implements TrainingListener {
     private final double factor;
     private double best = Double.POSITIVE_INFINITY;
@@ -573,23 +596,54 @@ public final class Trainer {
     @Override
     public void onStep(Run run) throws DivergenceException {
       boolean nan = !Double.isFinite(run.loss());
-      boolean exploded = factor > 0 && run.step() > 20 && run.smoothedLoss() > factor * best;
+      double limit = factor > 0 && run.step() > 20 ? factor * best : Double.POSITIVE_INFINITY;
+      run.lossWithinLimit = !nan && run.loss() <= limit;
+      boolean exploded = run.smoothedLoss() > limit;
       if (nan || exploded) {
-        throw new DivergenceException(
-            "Training diverged at step "
-                + run.step()
-                + " (loss "
-                + run.loss()
-                + (nan ? "" : ", more than " + factor + "x its best smoothed value " + best)
-                + "). The last good checkpoint in "
-                + run.config().runDir()
-                + " is kept. Try a lower learning rate (--set train.lr="
-                + run.config().lr() / 3
-                + "), more warm-up steps (train.warmup_steps), or a larger batch; then --resume.");
+        throw new DivergenceException(message(run, nan));
       }
       if (run.step() > 20) {
         best = Math.min(best, run.smoothedLoss());
       }
+    }
+
+    private String message(Run run, boolean nan) {
+      String what =
+          nan
+              ? "the loss is " + run.loss()
+              : String.format(
+                  Locale.ROOT,
+                  "the smoothed loss %.4g is more than %s times its best, %.4g (last step: %.4g)",
+                  run.smoothedLoss(),
+                  factor,
+                  best,
+                  run.loss());
+      String lr = String.format(Locale.ROOT, "%.2g", run.config().lr() / 3);
+      Path dir = run.config().runDir();
+      if (run.checkpointStep() < 0) {
+        return "Training diverged at step "
+            + run.step()
+            + ": "
+            + what
+            + ". No checkpoint had been saved in "
+            + dir
+            + " yet. Start again with a lower learning rate (--set train.lr="
+            + lr
+            + "), more warm-up steps (train.warmup_steps) or a larger batch (train.batch_size).";
+      }
+      return "Training diverged at step "
+          + run.step()
+          + ": "
+          + what
+          + ". The checkpoint of step "
+          + run.checkpointStep()
+          + " in "
+          + dir
+          + " is kept, and no model bundle was written. Continue from it with a lower learning"
+          + " rate (--resume --set train.lr="
+          + lr
+          + ") or more warm-up steps (train.warmup_steps), or start a new run with a larger batch"
+          + " (train.batch_size; --resume needs the same batch size).";
     }
   }
 
@@ -641,9 +695,14 @@ public final class Trainer {
     }
   }
 
-  /** Saves a checkpoint every N steps and at the end. */
+  /**
+   * Saves a checkpoint every N steps and at the end. A checkpoint due at a step whose loss is past
+   * the divergence limit waits for the next step within it, so that a diverged run keeps the last
+   * checkpoint from before its explosion.
+   */
   static final class Checkpointer implements TrainingListener {
     private final int every;
+    private boolean due;
 
     Checkpointer(int every) {
       this.every = every;
@@ -651,8 +710,10 @@ public final class Trainer {
 
     @Override
     public void onStep(Run run) throws IOException {
-      if (every > 0 && run.step() % every == 0) {
+      due |= every > 0 && run.step() % every == 0;
+      if (due && run.lossWithinLimit()) {
         run.saveCheckpoint();
+        due = false;
       }
     }
 

@@ -10,6 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvgen.MvgenException;
@@ -78,6 +82,8 @@ class TrainerTest {
     byte[] a = DecoderBundle.readZip(tmp.resolve("a/model.mvgen"), "x").get("weights.bin");
     byte[] b = DecoderBundle.readZip(tmp.resolve("b/model.mvgen"), "x").get("weights.bin");
     assertArrayEquals(a, b, "resumed weights differ from an uninterrupted run");
+    String run = Files.readString(tmp.resolve("b/run.json"));
+    assertTrue(run.contains("\"precision\" : \"" + precision + "\""), run);
   }
 
   @Test
@@ -106,7 +112,167 @@ class TrainerTest {
     assertTrue(e.getMessage().contains("train.lr"), e.getMessage());
     assertTrue(e.getMessage().contains("step 8"), e.getMessage());
     assertTrue(Files.exists(tmp.resolve("r/checkpoint.ckpt")), "checkpoint of step 5 kept");
+    assertEquals(5, checkpointStep(tmp.resolve("r/checkpoint.ckpt")));
+    assertTrue(e.getMessage().contains("checkpoint of step 5"), e.getMessage());
     assertFalse(Files.exists(tmp.resolve("r/model.mvgen")), "no bundle from a diverged run");
+  }
+
+  /**
+   * Diverging before the first checkpoint leaves nothing to resume: the message says so and does
+   * not send the user to --resume, and a new start in the same folder works.
+   */
+  @Test
+  void divergenceBeforeAnyCheckpointSaysToStartAgain(@TempDir Path tmp) throws Exception {
+    InMemoryPairs train = Synthetic.pairs(8, 16);
+    TrainConfig c = withEvery(Synthetic.config(train, null, tmp.resolve("r"), 30, 4, false), 5);
+    List<TrainingListener> ls = new ArrayList<>();
+    ls.add(
+        new TrainingListener() {
+          @Override
+          public void onStep(Trainer.Run run) {
+            if (run.step() == 2) {
+              try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
+                run.net()
+                    .parametersByName()
+                    .get("fc.weight")
+                    .fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
+              }
+            }
+          }
+        });
+    ls.addAll(Trainer.standardListeners(c));
+    DivergenceException e =
+        assertThrows(DivergenceException.class, () -> new Trainer().train(c, Progress.SILENT, ls));
+    assertTrue(e.getMessage().contains("step 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("No checkpoint"), e.getMessage());
+    assertFalse(e.getMessage().contains("--resume"), e.getMessage());
+    assertTrue(e.getMessage().contains("train.lr"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("r/checkpoint.ckpt")));
+    TrainResult again = Trainer.run(c, Progress.SILENT);
+    assertEquals(30, again.steps());
+  }
+
+  /**
+   * An exploding, finite loss: after 100 steps on a handful of pairs the targets jump to noise, so
+   * the loss jumps from a few hundredths to a third or more (no network can do better on noise).
+   * The run must stop with advice, write no bundle, and keep the checkpoint of step 100: the
+   * checkpoints due while the smoothed loss is still catching up with the explosion (steps 105,
+   * 110) hold weights that have already learnt from the noise.
+   */
+  @Test
+  void explodingLossStopsWithAdviceAndKeepsTheCheckpointFromBeforeIt(@TempDir Path tmp)
+      throws Exception {
+    InMemoryPairs pairs = Synthetic.pairs(8, 16);
+    // One loader thread reads the 4 frames of each batch in step order, so reads 401 onwards are
+    // exactly the batches of steps 101 onwards. Validation pairs of their own keep previews from
+    // reading the training source.
+    JumpingPairs jumping = new JumpingPairs(pairs, 100L * 4);
+    // The training loss of a tiny model is bounded (tanh frames), so it can only explode a few
+    // times over: stop at 5 times the best.
+    TrainConfig c =
+        with(
+            Synthetic.config(jumping, Synthetic.pairs(4, 16), tmp.resolve("r"), 200, 4, false),
+            5,
+            "auto",
+            5);
+    double[] losses = new double[201];
+    List<TrainingListener> ls = new ArrayList<>();
+    ls.add(
+        new TrainingListener() {
+          @Override
+          public void onStep(Trainer.Run run) {
+            losses[(int) run.step()] = run.loss();
+          }
+        });
+    ls.addAll(Trainer.standardListeners(c));
+    DivergenceException e =
+        assertThrows(DivergenceException.class, () -> new Trainer().train(c, Progress.SILENT, ls));
+    String msg = e.getMessage();
+    assertTrue(msg.contains("train.lr") && msg.contains("warm-up"), msg);
+    assertTrue(msg.contains("--resume"), msg);
+    Matcher m = Pattern.compile("diverged at step (\\d+)").matcher(msg);
+    assertTrue(m.find(), msg);
+    int diverged = Integer.parseInt(m.group(1));
+
+    double before = 0;
+    for (int s = 81; s <= 100; s++) {
+      before = Math.max(before, losses[s]);
+    }
+    assertTrue(before < 0.1, "the pairs were learnt before the jump: loss " + before);
+    assertTrue(losses[101] > 5 * before, "the jump explodes the loss: " + losses[101]);
+    assertTrue(diverged > 101 && diverged < 200, msg);
+    assertFalse(Files.exists(tmp.resolve("r/model.mvgen")), "no bundle from a diverged run");
+    assertEquals(100, checkpointStep(tmp.resolve("r/checkpoint.ckpt")), msg);
+    assertTrue(msg.contains("step 100"), "the message names the checkpoint kept: " + msg);
+
+    // The checkpoint kept loads, holds the weights that had learnt the pairs, and training
+    // continues from it to the end on the targets as they were.
+    TrainResult resumed =
+        Trainer.run(
+            with(
+                Synthetic.config(pairs, Synthetic.pairs(4, 16), tmp.resolve("r"), 200, 4, true),
+                5,
+                "auto",
+                5),
+            Progress.SILENT);
+    assertFalse(resumed.interrupted());
+    assertEquals(200, resumed.steps());
+    assertTrue(
+        resumed.firstLoss() < 2 * before,
+        "first loss after resuming " + resumed.firstLoss() + ", before the jump " + before);
+    assertTrue(Files.exists(tmp.resolve("r/model.mvgen")));
+  }
+
+  /** The step a checkpoint file was saved at. */
+  static long checkpointStep(Path ckpt) throws Exception {
+    Map<?, ?> meta =
+        DecoderBundle.JSON.readValue(
+            DecoderBundle.readZip(ckpt, "checkpoint").get("checkpoint.json"), Map.class);
+    return ((Number) meta.get("step")).longValue();
+  }
+
+  /** Pairs whose frames turn into noise after the first {@code normalReads} reads. */
+  static final class JumpingPairs implements PairSource {
+    private final PairSource pairs;
+    private final long normalReads;
+    private final AtomicLong reads = new AtomicLong();
+
+    JumpingPairs(PairSource pairs, long normalReads) {
+      this.pairs = pairs;
+      this.normalReads = normalReads;
+    }
+
+    @Override
+    public long size() {
+      return pairs.size();
+    }
+
+    @Override
+    public int latentSize() {
+      return pairs.latentSize();
+    }
+
+    @Override
+    public int frameSize() {
+      return pairs.frameSize();
+    }
+
+    @Override
+    public void latent(long i, float[] dst, int off) {
+      pairs.latent(i, dst, off);
+    }
+
+    @Override
+    public void rgb(long i, byte[] dst, int off) throws java.io.IOException {
+      pairs.rgb(i, dst, off);
+      long read = reads.incrementAndGet();
+      if (read > normalReads) {
+        java.util.Random noise = new java.util.Random(read);
+        for (int k = off; k < off + frameBytes(); k++) {
+          dst[k] = (byte) noise.nextInt(256);
+        }
+      }
+    }
   }
 
   static TrainConfig withEvery(TrainConfig c, int every) {
@@ -114,6 +280,10 @@ class TrainerTest {
   }
 
   static TrainConfig with(TrainConfig c, int every, String precision) {
+    return with(c, every, precision, c.divergenceFactor());
+  }
+
+  static TrainConfig with(TrainConfig c, int every, String precision, double divergenceFactor) {
     return new TrainConfig(
         c.train(),
         c.validation(),
@@ -134,11 +304,12 @@ class TrainerTest {
         every,
         every,
         c.validationPairs(),
-        c.divergenceFactor(),
+        divergenceFactor,
         c.resume(),
         c.device(),
         c.encoderId(),
         c.encoderSpec(),
-        c.info());
+        c.info(),
+        precision);
   }
 }
