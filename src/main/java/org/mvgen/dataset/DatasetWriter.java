@@ -118,8 +118,25 @@ public final class DatasetWriter implements AutoCloseable {
       throw new DatasetFormatException(
           "Cannot write to " + e.getFile() + ": permission denied. Choose another --out folder.",
           e);
+    } catch (java.nio.file.FileSystemException e) {
+      // e.g. "Read-only file system", "No space left on device": the reason without the path twice.
+      String why = e.getReason() != null ? e.getReason() : e.getMessage();
+      throw new DatasetFormatException(
+          "Cannot create dataset "
+              + dir
+              + " ("
+              + (e.getFile() != null ? e.getFile() + ": " : "")
+              + why
+              + "). Choose another --out folder on a writable disk.",
+          e);
     } catch (IOException e) {
-      throw new DatasetFormatException("Cannot create dataset " + dir + ": " + e.getMessage(), e);
+      throw new DatasetFormatException(
+          "Cannot create dataset "
+              + dir
+              + ": "
+              + e.getMessage()
+              + ". Choose another --out folder on a writable disk.",
+          e);
     }
   }
 
