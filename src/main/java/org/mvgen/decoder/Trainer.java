@@ -52,9 +52,19 @@ public final class Trainer {
   private static final int PREVIEW_FRAMES = 8;
 
   private final AtomicBoolean stop = new AtomicBoolean();
+  private volatile boolean timeUp;
 
   /** Asks a running {@link #train} to stop after the current step, saving as on Ctrl-C. */
   public void requestStop() {
+    stop.set(true);
+  }
+
+  /**
+   * Like {@link #requestStop}, for a run whose time budget is spent (the demo): the same checkpoint
+   * and bundle, reported as the planned end rather than as an interruption.
+   */
+  public void timeIsUp() {
+    timeUp = true;
     stop.set(true);
   }
 
@@ -173,7 +183,9 @@ public final class Trainer {
       }
       run.writeBundle();
       failed = false;
-      if (run.interrupted) {
+      if (run.interrupted && timeUp) {
+        LOG.info("Training time is up at step {}: checkpoint saved in {}.", run.step, c.runDir());
+      } else if (run.interrupted) {
         LOG.warn(
             "Stopped at step {} of {}: checkpoint saved in {}; continue with --resume.",
             run.step,

@@ -278,7 +278,7 @@ public final class Demo {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
       timer.schedule(
-          trainer::requestStop, Math.round(r.trainMinutes() * 60_000), TimeUnit.MILLISECONDS);
+          trainer::timeIsUp, Math.round(r.trainMinutes() * 60_000), TimeUnit.MILLISECONDS);
       return trainer.train(
           tc, byTime(progress, r.trainMinutes() * 60), Trainer.standardListeners(tc));
     } finally {

@@ -22,6 +22,7 @@ import org.mvgen.generate.FrameScaler;
 import org.mvgen.generate.GenerateSettings;
 import org.mvgen.generate.LatentInterpolator;
 import org.mvgen.generate.LiveSession;
+import org.mvgen.generate.LiveWindow;
 import org.mvgen.generate.Model;
 import org.mvgen.generate.Pipeline;
 import org.mvgen.generate.Renderer;
@@ -53,6 +54,7 @@ public final class GenerateBench {
     boolean rave = false;
     String preset = null;
     Path fifo = null;
+    boolean window = false;
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -63,6 +65,7 @@ public final class GenerateBench {
         case "--rave" -> rave = true;
         case "--preset" -> preset = args[++i];
         case "--fifo" -> fifo = Path.of(args[++i]);
+        case "--window" -> window = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -84,7 +87,7 @@ public final class GenerateBench {
     }
     switch (what) {
       case "render" -> render(c, model, work, seconds);
-      case "live" -> live(c, model, seconds);
+      case "live" -> live(c, model, seconds, window);
       case "latency" -> latency(c, model, onsets);
       case "parts" -> parts(c, model, work);
       case "loopback" -> loopback(c, model, onsets, fifo);
@@ -161,12 +164,29 @@ public final class GenerateBench {
     }
   }
 
-  static void live(Config c, Path model, double seconds) throws Exception {
+  static void live(Config c, Path model, double seconds, boolean window) throws Exception {
     int sr = c.getInt("audio.sample_rate");
     Pipeline.Settings s = GenerateSettings.live(c);
     float[] pcm = DemoMusic.track(12, seconds, sr);
     List<Long> latencies = new ArrayList<>();
-    try (Model m = Model.open(model, null, null, c);
+    // With --window, frames are painted in mvgen live's real window (Swing; Xvfb under
+    // .ci/live-env.sh), so the cost of showing them is measured too.
+    LiveWindow shown =
+        window
+            ? LiveWindow.open(
+                "mvgen live benchmark",
+                s.size(),
+                false,
+                new LiveWindow.Controls() {
+                  @Override
+                  public void toggleRecording() {}
+
+                  @Override
+                  public void quit() {}
+                })
+            : null;
+    try (shown;
+        Model m = Model.open(model, null, null, c);
         LiveSession session =
             new LiveSession(
                 m.encoder(),
@@ -177,6 +197,9 @@ public final class GenerateBench {
       LiveSession.Result r =
           session.run(
               (rgb, snap, st, lat) -> {
+                if (shown != null) {
+                  shown.show(rgb, snap, st, lat);
+                }
                 if (lat != Long.MIN_VALUE) {
                   latencies.add(lat);
                 }
@@ -184,10 +207,12 @@ public final class GenerateBench {
       FramePacer.Stats d = r.display();
       System.out.printf(
           Locale.ROOT,
-          "live: %s at %d fps for %.1f s: display %.1f fps measured, %d ticks, %d shown, %d"
-              + " repeated, %d dropped; pipeline generated %d, skipped %d; input samples lost %d;"
+          "live%s: %s at %d fps for %.1f s: display %.1f fps measured, %d ticks, %d shown, %d"
+              + " repeated, %d dropped, display delay %.1f ms; pipeline generated %d, skipped %d;"
+              + " input samples lost %d;"
               + " frame latency (last sample of a frame's audio -> shown) p50 %.1f ms, p95 %.1f"
               + " ms%n",
+          window ? " (in the window)" : "",
           model.getFileName(),
           s.fps(),
           r.seconds(),
@@ -196,6 +221,7 @@ public final class GenerateBench {
           d.shown(),
           d.repeated(),
           d.dropped(),
+          d.delayMillis(),
           r.frames(),
           r.skipped(),
           r.droppedSamples(),
