@@ -75,6 +75,7 @@ public final class LiveCommand implements Callable<Integer> {
     String device = c.getString("live.input").isEmpty() ? null : c.getString("live.input");
     LiveWindow.requireDisplay();
     try (Model m = Model.open(model, encoder, null, c)) {
+      GenerateSettings.applyLiveThreads(c);
       CaptureSource in =
           CaptureSource.openDevice(
               device, m.encoder().sampleRate(), c.getDouble("live.ring_seconds"));

@@ -45,8 +45,19 @@ final class InferenceNet implements AutoCloseable {
   private final DecoderSpec spec;
   private final Precision precision;
   private final boolean channelsLast;
+
+  /**
+   * The linear layer and, when there are two transposed convolutions or more, the first of them,
+   * composed into one matrix {@code [outputs, latentSize]} (both are linear before the ReLU), whose
+   * outputs are laid out channels-last when {@link #channelsLast}. One matrix-vector product then
+   * replaces two operations and reads fewer weights.
+   */
   private final Tensor fcW;
+
   private final Tensor fcB;
+
+  /** Whether {@link #fcW} includes the first transposed convolution (and its ReLU follows). */
+  private final boolean fused;
 
   /** Hidden layers (all but the last) as plain ATen weights, when oneDNN is not available. */
   private final List<Tensor> w = new ArrayList<>();
@@ -69,9 +80,10 @@ final class InferenceNet implements AutoCloseable {
         precision == Precision.BFLOAT16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
     Map<String, Tensor> s = net.state();
     boolean onednn = channelsLast && OneDnn.available();
+    fused = spec.depth() >= 2;
     try (InferenceMode g = new InferenceMode()) {
-      fcW = s.get("fc.weight").detach().to(t).contiguous();
-      fcB = s.get("fc.bias").detach().to(t).contiguous();
+      Tensor fw = s.get("fc.weight").detach();
+      Tensor fb = s.get("fc.bias").detach();
       Tensor lw = null;
       Tensor lb = null;
       for (int i = 0; i < spec.depth(); i++) {
@@ -86,7 +98,41 @@ final class InferenceNet implements AutoCloseable {
           wi = wi.mul(scale.view(1, -1, 1, 1));
           bi = bi.sub(s.get("bn" + i + ".running_mean")).mul(scale).add(s.get("bn" + i + ".bias"));
         }
-        if (i == spec.depth() - 1) {
+        if (i == 0 && fused) {
+          // The linear layer's outputs as images, through the convolution: column j of the
+          // composed matrix is the convolution of fc's column j; the bias goes through with
+          // the convolution's own bias.
+          int s0 = spec.startSize();
+          long[] two = {2, 2};
+          long[] one = {1, 1};
+          long[] zero = {0, 0};
+          Tensor cols =
+              torch.conv_transpose2d(
+                  fw.t().reshape(-1, spec.width(), s0, s0),
+                  wi,
+                  new TensorOptional(),
+                  two,
+                  one,
+                  zero,
+                  1,
+                  one);
+          Tensor bias =
+              torch.conv_transpose2d(
+                  fb.reshape(1, spec.width(), s0, s0),
+                  wi,
+                  new TensorOptional(bi),
+                  two,
+                  one,
+                  zero,
+                  1,
+                  one);
+          if (channelsLast) {
+            cols = cols.permute(0, 2, 3, 1);
+            bias = bias.permute(0, 2, 3, 1);
+          }
+          fw = cols.reshape(cols.size(0), -1).t();
+          fb = bias.reshape(-1);
+        } else if (i == spec.depth() - 1) {
           lw = subPixel(wi).to(t);
           lw = channelsLast ? lw.contiguous(torch.MemoryFormat.ChannelsLast) : lw.contiguous();
           lb = bi.repeat_interleave(4).to(t).contiguous();
@@ -101,6 +147,8 @@ final class InferenceNet implements AutoCloseable {
           b.add(bi.to(t).contiguous());
         }
       }
+      fcW = fw.to(t).contiguous();
+      fcB = fb.to(t).contiguous();
       lastW = lw;
       lastB = lb;
     }
@@ -154,9 +202,18 @@ final class InferenceNet implements AutoCloseable {
       x = x.to(torch.ScalarType.BFloat16);
     }
     int s0 = spec.startSize();
-    x = torch.linear(x, fcW, new TensorOptional(fcB)).view(-1, spec.width(), s0, s0);
-    if (channelsLast) {
-      x = x.contiguous(torch.MemoryFormat.ChannelsLast);
+    x = torch.linear(x, fcW, new TensorOptional(fcB));
+    if (!fused) {
+      x = x.view(-1, spec.width(), s0, s0);
+      if (channelsLast) {
+        x = x.contiguous(torch.MemoryFormat.ChannelsLast);
+      }
+    } else {
+      long c = spec.channels(1);
+      long side = 2L * s0;
+      x = torch.relu_(x);
+      // Columns are in channels-last order: a view, no copy.
+      x = channelsLast ? x.view(-1, side, side, c).permute(0, 3, 1, 2) : x.view(-1, c, side, side);
     }
     long[] two = {2, 2};
     long[] one = {1, 1};

@@ -20,6 +20,25 @@ public final class GenerateSettings {
     return settings(c, c.getInt("live.fps"), true);
   }
 
+  /**
+   * Sets libtorch's threads for live generation from {@code live.threads} (0 leaves libtorch's
+   * default). Process-wide: call it in a process that generates live.
+   */
+  public static void applyLiveThreads(Config c) throws ConfigException {
+    int n = c.getInt("live.threads");
+    if (n < 0) {
+      throw new ConfigException(
+          "live.threads = " + n + " (" + c.entry("live.threads").origin() + "): use 0 or more");
+    }
+    if (n > 0) {
+      try {
+        org.mvgen.torch.Torch.threads(n);
+      } catch (org.mvgen.torch.TorchException e) {
+        throw new ConfigException("live.threads: " + e.getMessage());
+      }
+    }
+  }
+
   private static Pipeline.Settings settings(Config c, int fps, boolean live)
       throws ConfigException {
     String mode = c.getString("generate.interpolation").toUpperCase(Locale.ROOT);

@@ -193,6 +193,7 @@ public final class GenerateBench {
                 m.generator(),
                 s,
                 CaptureSource.pacedPcm(pcm, sr, 256, c.getDouble("live.ring_seconds")))) {
+      GenerateSettings.applyLiveThreads(c);
       warm(m, s);
       LiveSession.Result r =
           session.run(
@@ -255,6 +256,7 @@ public final class GenerateBench {
     }
     List<Long> lat = new ArrayList<>();
     try (Model m = Model.open(model, null, null, c)) {
+      GenerateSettings.applyLiveThreads(c);
       warm(m, s);
       CaptureSource in = CaptureSource.pacedPcm(pcm, sr, 256, c.getDouble("live.ring_seconds"));
       int size = s.size();
@@ -334,6 +336,7 @@ public final class GenerateBench {
     List<Long> lat = new ArrayList<>();
     try (output;
         Model m = Model.open(model, null, null, c)) {
+      GenerateSettings.applyLiveThreads(c);
       warm(m, s);
       CaptureSource in = CaptureSource.openDevice(null, sr, c.getDouble("live.ring_seconds"));
       int size = s.size();
