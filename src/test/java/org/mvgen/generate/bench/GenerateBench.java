@@ -55,6 +55,7 @@ public final class GenerateBench {
     String preset = null;
     Path fifo = null;
     boolean window = false;
+    List<String> sets = new ArrayList<>();
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "mvgen-bench");
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -66,6 +67,7 @@ public final class GenerateBench {
         case "--preset" -> preset = args[++i];
         case "--fifo" -> fifo = Path.of(args[++i]);
         case "--window" -> window = true;
+        case "--set" -> sets.add(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -73,6 +75,9 @@ public final class GenerateBench {
     Config c = Config.defaults();
     if (preset != null) {
       c = c.with("generate.preset", preset, "--preset");
+    }
+    for (String kv : sets) {
+      c = c.withAssignment(kv, "--set");
     }
     if (rave) {
       // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
