@@ -4,12 +4,13 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * The display clock: shows one frame per tick at a steady {@code fps}, each at the moment it is
- * due. The ticks are locked to when the pipeline hands frames over: frame {@code k} is due at
- * {@code base + k / fps + delay}, where {@code base} is the earliest phase at which frames become
- * ready (they follow the audio clock: a frame is made once its audio has arrived) and {@code delay}
- * is the largest lateness seen over the last two seconds plus a millisecond. So a frame waits for
- * display only as long as the pipeline's own jitter requires, rather than up to a whole period of
- * an unrelated clock; that is most of what separates a sound from its picture live.
+ * due. Frame {@code k} is due at {@code t(k) + delay}, where {@code t(k)} is when the last sample
+ * of its audio arrived (the audio clock, smoothed; when the source cannot tell, when frames become
+ * ready) and {@code delay} is the largest lateness of a frame behind that clock over the last two
+ * seconds plus a millisecond. So a frame waits for display only as long as the pipeline's own
+ * jitter requires, rather than up to a whole period of an unrelated clock, which is most of what
+ * separates a sound from its picture live; and frames that become ready in bursts (a RAVE latent
+ * every 46 ms releases three frames at 60 fps) are still shown evenly, one per tick.
  *
  * <p>When a frame is late (the encoder or decoder had a slow moment), the last one is shown again;
  * when a newer frame is already due, older ones are dropped rather than queued. Both are counted,
@@ -29,7 +30,8 @@ public final class FramePacer {
    * @param repeated ticks that showed the previous frame again
    * @param dropped frames generated but never shown
    * @param fps measured display rate over the last second
-   * @param delayMillis how long after its phase a frame is shown: the pipeline's jitter plus 1 ms
+   * @param delayMillis how long after its audio arrived a frame is shown: the pipeline's delay and
+   *     jitter plus 1 ms
    */
   public record Stats(
       long ticks, long shown, long repeated, long dropped, double fps, double delayMillis) {}
@@ -86,18 +88,20 @@ public final class FramePacer {
       for (long k = Math.max(learned + 1, newest - LiveSink.RING + 1); k <= newest; k++) {
         long ready = sink.readyNanos(k);
         if (ready != Long.MIN_VALUE) {
-          schedule.observe(k, ready);
+          long heard = arrival.applyAsLong(k);
+          schedule.observe(k, ready, heard != Long.MIN_VALUE ? heard : ready);
         }
       }
       learned = Math.max(learned, newest);
+      schedule.update();
       if (want < 0) {
         want = newest;
       }
       long now = System.nanoTime();
-      if (newest - want >= MAX_QUEUE) {
-        // Far behind: jump to the newest frame; the ones in between are never seen.
-        dropped += newest - want;
-        want = newest;
+      if (want < newest - LiveSink.RING + 1) {
+        // Frames the sink no longer holds can never be shown.
+        dropped += newest - LiveSink.RING + 1 - want;
+        want = newest - LiveSink.RING + 1;
       }
       while (want < newest && schedule.due(want + 1) <= now) {
         // A newer frame is already due: showing this one would put the picture behind the sound.
@@ -140,63 +144,80 @@ public final class FramePacer {
     }
   }
 
-  /** Frames allowed to wait for display before the older ones are dropped. */
-  static final int MAX_QUEUE = 3;
-
   /**
-   * When frames are due: {@code ready(k) ≈ base + k * period + lateness(k)} with {@code lateness >=
-   * 0}. {@code base} is the smallest {@code ready(k) - k * period} seen, creeping up by 1/400 of a
-   * period per frame so that it follows a pipeline that has become slower; the delay is the largest
-   * lateness of the last {@code window} frames plus a millisecond. Lateness over two periods (a
-   * stall) is left out: a stall is bridged by repeats, it must not slow the clock down for seconds
-   * afterwards. Pure logic, for one thread.
+   * When frames are due. The clock: {@code clock(k) ≈ base + k * period}, where {@code clock(k)} is
+   * when frame {@code k}'s audio arrived (or it became ready) and {@code base} the smallest {@code
+   * clock(k) - k * period} seen, creeping up by 1/400 of a period per frame so that it follows a
+   * clock that drifts. The lateness of a frame is {@code ready(k) - (base + k * period)}; the delay
+   * is the largest lateness of the last {@code window} frames plus a millisecond, leaving out
+   * stalls ({@link #STALL} over the median: bridged by repeats, they must not slow the display down
+   * for seconds afterwards). Pure logic, for one thread.
    */
   static final class Schedule {
     static final long MARGIN = 1_000_000;
+
+    /**
+     * Lateness this far over the median (or four periods, if more) is a stall. Less would take the
+     * normal spread of a hop encoder for one: a RAVE latent every 46 ms makes the first of its
+     * frames 46 ms later than the last.
+     */
+    static final long STALL = 100_000_000;
+
     private final long period;
     private final long[] late;
+    private final long[] sorted;
     private long base;
     private boolean started;
     private int count;
     private int pos;
+    private long delay;
 
     Schedule(long period, int window) {
       this.period = period;
       this.late = new long[window];
+      this.sorted = new long[window];
+      this.delay = period;
     }
 
-    /** Frame {@code k} was handed over at {@code readyNanos}. */
-    void observe(long k, long readyNanos) {
-      long b = readyNanos - k * period;
+    /**
+     * Frame {@code k} was handed over at {@code readyNanos}; its audio arrived at {@code clock}.
+     */
+    void observe(long k, long readyNanos, long clockNanos) {
+      long b = clockNanos - k * period;
       if (!started || b < base) {
         base = b;
         started = true;
       } else {
         base += period / 400;
       }
-      long lateness = readyNanos - (base + k * period);
-      if (lateness <= 2 * period) {
-        late[pos] = lateness;
-        pos = (pos + 1) % late.length;
-        count = Math.min(count + 1, late.length);
-      }
+      late[pos] = readyNanos - (base + k * period);
+      pos = (pos + 1) % late.length;
+      count = Math.min(count + 1, late.length);
     }
 
-    /** How long after its phase a frame is shown; one period until a quarter window is seen. */
+    /** Recomputes the delay from the frames observed; once a tick. */
+    void update() {
+      if (count == 0) {
+        return;
+      }
+      System.arraycopy(late, 0, sorted, 0, count);
+      java.util.Arrays.sort(sorted, 0, count);
+      long limit = sorted[count / 2] + Math.max(4 * period, STALL);
+      int i = count - 1;
+      while (sorted[i] > limit) {
+        i--;
+      }
+      delay = Math.max(0, sorted[i] + MARGIN);
+    }
+
+    /** How long after its audio a frame is shown. */
     long delay() {
-      if (count < late.length / 4) {
-        return period;
-      }
-      long max = 0;
-      for (int i = 0; i < count; i++) {
-        max = Math.max(max, late[i]);
-      }
-      return Math.min(2 * period, max + MARGIN);
+      return delay;
     }
 
     /** When frame {@code k} is due for display. */
     long due(long k) {
-      return base + k * period + delay();
+      return base + k * period + delay;
     }
   }
 }

@@ -19,7 +19,7 @@ public final class LiveSink implements FrameSink {
   private final int fps;
 
   /** The last few frames, slot {@code k % RING} holds frame {@code k}: the display's queue. */
-  static final int RING = 4;
+  static final int RING = 8;
 
   private final byte[][] ring;
   private final long[] ringIndex = new long[RING];

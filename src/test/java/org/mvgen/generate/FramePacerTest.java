@@ -106,14 +106,39 @@ class FramePacerTest {
       }
       if (k > 200 && k != 300) {
         // Once learned, every frame is due after it is ready, and soon after.
+        s.update();
         long due = s.due(k);
         assertTrue(due >= ready, "frame " + k + " due before it is ready");
         worstWait = Math.max(worstWait, due - ready);
       }
-      s.observe(k, ready);
+      s.observe(k, ready, ready);
     }
     assertTrue(worstWait < maxJitter + 2_500_000, "waited up to " + worstWait / 1e6 + " ms");
     // The stall did not slow the clock down: the delay is the jitter, not the stall.
+    s.update();
     assertTrue(s.delay() < maxJitter + 2_000_000, "delay " + s.delay() / 1e6 + " ms");
+  }
+
+  @Test
+  void framesReadyInBurstsAreShownEvenlyAtTheirAudiosTimePlusTheEncodersDelay() {
+    // RAVE-like: a latent every 2048 samples at 44.1 kHz releases the frames of its hop at once,
+    // 322 ms after their audio arrived; the display must not bunch them.
+    long period = 1_000_000_000L / 60;
+    FramePacer.Schedule s = new FramePacer.Schedule(period, 120);
+    long t0 = 9_000_000_000L;
+    long hop = 2048L * 1_000_000_000L / 44100;
+    long encoderDelay = 322_000_000;
+    for (int k = 0; k < 600; k++) {
+      long audio = t0 + k * period;
+      long latentEnds = t0 + ((k * period) / hop + 1) * hop;
+      long ready = latentEnds + encoderDelay + 2_000_000;
+      if (k > 200) {
+        s.update();
+        assertTrue(s.due(k) >= ready, "frame " + k + " due before it is ready");
+        assertEquals(period, s.due(k + 1) - s.due(k), "one frame per period");
+        assertTrue(s.due(k) - audio < encoderDelay + hop + 5_000_000, "frame " + k + " too late");
+      }
+      s.observe(k, ready, audio);
+    }
   }
 }
