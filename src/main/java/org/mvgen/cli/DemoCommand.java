@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Make a demo from nothing: synthesise a few tracks of music, draw a music video for each"
           + " from its sound, ingest them, encode them with mel, train a small decoder for a few"
-          + " minutes, and render demo.mp4 for a new track. Under 10 minutes on 2 cores.",
+          + " minutes, and render demo.mp4 for a new track. About 6 minutes on 2 cores.",
       "Running again reuses what is done (the corpus, the dataset) and continues training."
     })
 public final class DemoCommand implements Callable<Integer> {
