@@ -150,22 +150,19 @@ public final class FramePacer {
    * clock(k) - k * period} seen, creeping up by 1/400 of a period per frame so that it follows a
    * clock that drifts. The lateness of a frame is {@code ready(k) - (base + k * period)}; the delay
    * is the largest lateness of the last {@code window} frames plus a millisecond, leaving out
-   * stalls ({@link #STALL} over the median: bridged by repeats, they must not slow the display down
-   * for seconds afterwards). Pure logic, for one thread.
+   * stalls (see {@link #update}: bridged by repeats, they must not slow the display down for
+   * seconds afterwards). Pure logic, for one thread.
    */
   static final class Schedule {
     static final long MARGIN = 1_000_000;
 
-    /**
-     * Lateness this far over the median (or four periods, if more) is a stall. Less would take the
-     * normal spread of a hop encoder for one: a RAVE latent every 46 ms makes the first of its
-     * frames 46 ms later than the last.
-     */
-    static final long STALL = 100_000_000;
+    /** Blocks the window is cut into, and how many of the worst are taken for stalls. */
+    static final int BLOCKS = 8;
+
+    static final int IGNORED_BLOCKS = 1;
 
     private final long period;
     private final long[] late;
-    private final long[] sorted;
     private long base;
     private boolean started;
     private int count;
@@ -175,7 +172,6 @@ public final class FramePacer {
     Schedule(long period, int window) {
       this.period = period;
       this.late = new long[window];
-      this.sorted = new long[window];
       this.delay = period;
     }
 
@@ -200,14 +196,21 @@ public final class FramePacer {
       if (count == 0) {
         return;
       }
-      System.arraycopy(late, 0, sorted, 0, count);
-      java.util.Arrays.sort(sorted, 0, count);
-      long limit = sorted[count / 2] + Math.max(4 * period, STALL);
-      int i = count - 1;
-      while (sorted[i] > limit) {
-        i--;
+      // The window in time order, in eight blocks; the delay covers the largest lateness of all
+      // but the worst block. A stall and its catch-up (frames made back to back) land in one
+      // block, so they do not slow the display down for the seconds they stay in the window;
+      // lateness that recurs (jitter, a hop encoder's bursts) is in every block and is covered.
+      int blocks = Math.min(BLOCKS, count);
+      long[] maxima = new long[blocks];
+      java.util.Arrays.fill(maxima, Long.MIN_VALUE);
+      int first = count < late.length ? 0 : pos;
+      for (int j = 0; j < count; j++) {
+        int block = (int) ((long) j * blocks / count);
+        maxima[block] = Math.max(maxima[block], late[(first + j) % late.length]);
       }
-      delay = Math.max(0, sorted[i] + MARGIN);
+      java.util.Arrays.sort(maxima);
+      long covered = maxima[Math.max(0, blocks - 1 - IGNORED_BLOCKS)];
+      delay = Math.max(0, covered + MARGIN);
     }
 
     /** How long after its audio a frame is shown. */
