@@ -161,6 +161,9 @@ public final class FramePacer {
 
     static final int IGNORED_BLOCKS = 1;
 
+    /** How much the delay may shrink per update (per tick). */
+    static final long SHRINK = 250_000;
+
     private final long period;
     private final long[] late;
     private long base;
@@ -210,7 +213,9 @@ public final class FramePacer {
       }
       java.util.Arrays.sort(maxima);
       long covered = maxima[Math.max(0, blocks - 1 - IGNORED_BLOCKS)];
-      delay = Math.max(0, covered + MARGIN);
+      // Longer at once (or frames would be late), shorter only gradually: a delay that shrinks
+      // by more than a tick's slack at once makes the next frame overdue, and it is dropped.
+      delay = Math.max(0, Math.max(covered + MARGIN, delay - SHRINK));
     }
 
     /** How long after its audio a frame is shown. */
