@@ -41,6 +41,7 @@ public final class FramePacer {
   private final int size;
   private final Display display;
   private final LongUnaryOperator arrival;
+  private final long burstNanos;
   private volatile boolean running = true;
   private volatile Stats stats = new Stats(0, 0, 0, 0, 0, 0);
 
@@ -50,6 +51,22 @@ public final class FramePacer {
    *     figure of the overlay)
    */
   public FramePacer(LiveSink sink, int fps, int size, Display display, LongUnaryOperator arrival) {
+    this(sink, fps, size, display, arrival, 0);
+  }
+
+  /**
+   * @param burstNanos how much later than the last the first of the frames that become ready
+   *     together can be by design: one hop of the encoder for a hop encoder (RAVE: 46 ms), 0 for a
+   *     window encoder that makes every frame from its own window
+   */
+  public FramePacer(
+      LiveSink sink,
+      int fps,
+      int size,
+      Display display,
+      LongUnaryOperator arrival,
+      long burstNanos) {
+    this.burstNanos = burstNanos;
     this.sink = sink;
     this.fps = fps;
     this.size = size;
@@ -69,7 +86,7 @@ public final class FramePacer {
   public void run() throws InterruptedException {
     byte[] rgb = new byte[size * size * 3];
     long period = 1_000_000_000L / fps;
-    Schedule schedule = new Schedule(period, 2 * fps);
+    Schedule schedule = new Schedule(period, 2 * fps, burstNanos);
     long shownIndex = -1;
     long want = -1;
     long learned = -1;
@@ -150,31 +167,32 @@ public final class FramePacer {
    * clock(k) - k * period} seen, creeping up by 1/400 of a period per frame so that it follows a
    * clock that drifts. The lateness of a frame is {@code ready(k) - (base + k * period)}; the delay
    * is the largest lateness of the last {@code window} frames plus a millisecond, leaving out
-   * stalls (see {@link #update}: bridged by repeats, they must not slow the display down for
-   * seconds afterwards). Pure logic, for one thread.
+   * stalls: lateness more than two periods and one burst over the median. The frames made back to
+   * back after a stall are that late; bridged by repeats and dropped, they must not slow the
+   * display down for the seconds they stay in the window. The delay grows at once but shrinks
+   * gradually. Pure logic, for one thread.
    */
   static final class Schedule {
     static final long MARGIN = 1_000_000;
-
-    /** Blocks the window is cut into, and how many of the worst are taken for stalls. */
-    static final int BLOCKS = 8;
-
-    static final int IGNORED_BLOCKS = 1;
 
     /** How much the delay may shrink per update (per tick). */
     static final long SHRINK = 250_000;
 
     private final long period;
+    private final long burst;
     private final long[] late;
+    private final long[] sorted;
     private long base;
     private boolean started;
     private int count;
     private int pos;
     private long delay;
 
-    Schedule(long period, int window) {
+    Schedule(long period, int window, long burstNanos) {
       this.period = period;
+      this.burst = burstNanos;
       this.late = new long[window];
+      this.sorted = new long[window];
       this.delay = period;
     }
 
@@ -199,23 +217,16 @@ public final class FramePacer {
       if (count == 0) {
         return;
       }
-      // The window in time order, in eight blocks; the delay covers the largest lateness of all
-      // but the worst block. A stall and its catch-up (frames made back to back) land in one
-      // block, so they do not slow the display down for the seconds they stay in the window;
-      // lateness that recurs (jitter, a hop encoder's bursts) is in every block and is covered.
-      int blocks = Math.min(BLOCKS, count);
-      long[] maxima = new long[blocks];
-      java.util.Arrays.fill(maxima, Long.MIN_VALUE);
-      int first = count < late.length ? 0 : pos;
-      for (int j = 0; j < count; j++) {
-        int block = (int) ((long) j * blocks / count);
-        maxima[block] = Math.max(maxima[block], late[(first + j) % late.length]);
+      System.arraycopy(late, 0, sorted, 0, count);
+      java.util.Arrays.sort(sorted, 0, count);
+      long limit = sorted[count / 2] + 2 * period + burst;
+      int i = count - 1;
+      while (i > 0 && sorted[i] > limit) {
+        i--;
       }
-      java.util.Arrays.sort(maxima);
-      long covered = maxima[Math.max(0, blocks - 1 - IGNORED_BLOCKS)];
       // Longer at once (or frames would be late), shorter only gradually: a delay that shrinks
       // by more than a tick's slack at once makes the next frame overdue, and it is dropped.
-      delay = Math.max(0, Math.max(covered + MARGIN, delay - SHRINK));
+      delay = Math.max(0, Math.max(sorted[i] + MARGIN, delay - SHRINK));
     }
 
     /** How long after its audio a frame is shown. */

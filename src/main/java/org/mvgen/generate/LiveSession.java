@@ -63,7 +63,12 @@ public final class LiveSession implements AutoCloseable {
             k -> {
               long e = LatentInterpolator.endSample(k, source.sampleRate(), s.fps());
               return e == 0 ? Long.MIN_VALUE : source.arrivalNanos(e - 1);
-            });
+            },
+            // A window encoder makes each frame from its own window; a hop encoder releases the
+            // frames of a hop together, the first a hop later than its audio than the last.
+            encoder instanceof org.mvgen.encoder.WindowEncoder && s.exactWindows()
+                ? 0
+                : (long) encoder.hop() * 1_000_000_000L / encoder.sampleRate());
   }
 
   /** Starts (or, when recording, stops) a recording; returns the finished file when stopping. */

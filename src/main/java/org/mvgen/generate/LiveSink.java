@@ -18,7 +18,10 @@ public final class LiveSink implements FrameSink {
   private final int sampleRate;
   private final int fps;
 
-  /** The last few frames, slot {@code k % RING} holds frame {@code k}: the display's queue. */
+  /**
+   * The last few frames, slot {@code k % RING} holds frame {@code k}: what the display clock picks
+   * from. Eight, since a RAVE latent releases three frames at once and the clock shows one a tick.
+   */
   static final int RING = 8;
 
   private final byte[][] ring;

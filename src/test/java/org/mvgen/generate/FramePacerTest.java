@@ -94,7 +94,7 @@ class FramePacerTest {
   @Test
   void framesAreDueJustAfterTheyAreReadyNotAPeriodLater() {
     long period = 1_000_000_000L / 60;
-    FramePacer.Schedule s = new FramePacer.Schedule(period, 120);
+    FramePacer.Schedule s = new FramePacer.Schedule(period, 120, 0);
     java.util.SplittableRandom r = new java.util.SplittableRandom(1);
     long t0 = 5_000_000_000L;
     long maxJitter = 4_000_000; // frames become ready up to 4 ms after their phase
@@ -124,9 +124,9 @@ class FramePacerTest {
     // RAVE-like: a latent every 2048 samples at 44.1 kHz releases the frames of its hop at once,
     // 322 ms after their audio arrived; the display must not bunch them.
     long period = 1_000_000_000L / 60;
-    FramePacer.Schedule s = new FramePacer.Schedule(period, 120);
-    long t0 = 9_000_000_000L;
     long hop = 2048L * 1_000_000_000L / 44100;
+    FramePacer.Schedule s = new FramePacer.Schedule(period, 120, hop);
+    long t0 = 9_000_000_000L;
     long encoderDelay = 322_000_000;
     for (int k = 0; k < 600; k++) {
       long audio = t0 + k * period;
