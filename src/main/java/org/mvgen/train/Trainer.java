@@ -53,7 +53,10 @@ public final class Trainer {
   public static final String RUN_JSON = "run.json";
 
   /** Steps of a time-budgeted run measured before its plan is made. */
-  private static final int CALIBRATION_STEPS = 20;
+  private static final int CALIBRATION_STEPS = 25;
+
+  /** Steps of a time-budgeted run left out of its rate: first calls allocate and JIT. */
+  private static final int WARM_STEPS = 5;
 
   private final RunSettings settings;
   private final Progress.Factory progress;
@@ -156,6 +159,7 @@ public final class Trainer {
       long t0 = System.nanoTime();
       long shownSeconds = 0;
       boolean planMade = budget == null;
+      long warmNs = 0;
       while (run.step < run.planned && !stop.get()) {
         for (Optim o : run.optims) {
           o.prepare(run.step, run.planned);
@@ -189,11 +193,22 @@ public final class Trainer {
           bar.step(secs - shownSeconds);
           shownSeconds = secs;
           long done1 = run.step - startStep;
-          if (!planMade
-              && ((done1 >= CALIBRATION_STEPS && elapsedNs * 50 >= budget.toNanos())
-                  || elapsedNs * 10 >= budget.toNanos())) {
-            // The schedules are planned over the steps the budget is expected to reach.
-            long left = (long) ((budget.toNanos() - elapsedNs) / ((double) elapsedNs / done1));
+          if (done1 == WARM_STEPS) {
+            warmNs = elapsedNs;
+          }
+          boolean early = run.step >= run.planned && elapsedNs * 10 < budget.toNanos() * 9;
+          boolean calibrated =
+              (done1 >= CALIBRATION_STEPS && elapsedNs * 20 >= budget.toNanos())
+                  || (done1 > WARM_STEPS && elapsedNs * 4 >= budget.toNanos());
+          if ((!planMade && calibrated) || early) {
+            // The schedules are planned over the steps the budget is expected to reach, at the
+            // rate measured after the first (slower) steps; a plan that ends with time to spare
+            // is extended.
+            double perStep =
+                done1 > WARM_STEPS
+                    ? (double) (elapsedNs - warmNs) / (done1 - WARM_STEPS)
+                    : (double) elapsedNs / done1;
+            long left = (long) ((budget.toNanos() - elapsedNs) / perStep);
             run.planned = Math.min(settings.steps(), run.step + Math.max(1, left));
             planMade = true;
             LOG.debug("time budget {}: planned {} steps", budget, run.planned);
