@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 import org.mvgen.dataset.ContactSheet;
 import org.mvgen.dataset.Dataset;
 import org.mvgen.dataset.DatasetCheck;
+import org.mvgen.dataset.DatasetMerge;
 import org.mvgen.dataset.EncoderRecord;
+import org.mvgen.dataset.IngestConfig;
 import org.mvgen.dataset.Split;
 import org.mvgen.util.Progress;
 import org.mvgen.util.ProgressBars;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       DatasetCommand.Info.class,
       DatasetCommand.Check.class,
-      DatasetCommand.Preview.class
+      DatasetCommand.Preview.class,
+      DatasetCommand.Merge.class
     })
 public final class DatasetCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -190,6 +193,47 @@ public final class DatasetCommand implements Runnable {
       }
       spec.commandLine().getOut().println("Wrote " + png);
       spec.commandLine().getOut().flush();
+      return Main.Exit.OK;
+    }
+  }
+
+  /** {@code mvgen dataset merge}. */
+  @Command(
+      name = "merge",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Complete the manifest from every finished source (and the latents of sharded encodes"
+            + " that cover them all), deleting the leftovers of unfinished ones.",
+        "For a sharded ingest ('--shard I/N') whose last task did not complete the manifest:"
+            + " a task failed or was cancelled, or you want to use what is there. Refused while"
+            + " any mvgen process still writes the dataset."
+      })
+  static final class Merge implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "DATASET", description = "Dataset folder.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter o = spec.commandLine().getOut();
+      IngestConfig defaults =
+          IngestCommand.ingestConfig(common.config(), java.util.List.of("-"), dir);
+      DatasetMerge.Result r = DatasetMerge.run(dir, defaults.split());
+      for (String f : r.removed()) {
+        o.println("removed " + f + " (an unfinished source)");
+      }
+      for (String n : r.notes()) {
+        o.println(n);
+      }
+      o.printf(
+          "%s: manifest written with %d sources, %d pairs. Check it with: mvgen dataset check %s%n",
+          dir,
+          r.manifest().sources().size(),
+          r.manifest().sources().stream().mapToLong(s -> s.pairs()).sum(),
+          dir);
+      o.flush();
       return Main.Exit.OK;
     }
   }

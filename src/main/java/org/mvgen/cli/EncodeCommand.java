@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mvgen.config.Config;
 import org.mvgen.dataset.Dataset;
+import org.mvgen.dataset.Shard;
 import org.mvgen.encoder.DatasetEncoding;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
@@ -43,13 +44,24 @@ public final class EncodeCommand implements Callable<Integer> {
       description = "CPU threads for libtorch (default: encoder.threads).")
   Integer threads;
 
+  @Option(
+      names = "--shard",
+      paramLabel = "I/N",
+      description = {
+        "Encode only task I's share of the sources (0 <= I < N), beside the other N-1 tasks that"
+            + " may run at the same time; the last task to finish records the encoder in the"
+            + " manifest. 'slurm': the share of this Slurm array task."
+      })
+  String shard;
+
   @Override
   public Integer call() throws Exception {
+    Shard share = shard == null ? null : Shard.parse(shard, System.getenv());
     Config c = CommonOptions.override(common.config(), "encoder.threads", threads, "--threads");
     var out = spec.commandLine().getOut();
     try (Dataset ds = Dataset.open(dataset)) {
       DatasetEncoding.Result r =
-          DatasetEncoding.run(ds, encoder, c, ProgressBars.console(System.err));
+          DatasetEncoding.run(ds, encoder, c, share, ProgressBars.console(System.err));
       out.printf(
           "Encoded %d pairs with %s (latent size %d): %d sources computed, %d already done, %.1f s%n",
           r.pairs(),
@@ -58,6 +70,9 @@ public final class EncodeCommand implements Callable<Integer> {
           r.encodedSources(),
           r.skippedSources(),
           r.seconds());
+      if (r.note() != null) {
+        out.println(r.note());
+      }
       out.printf("Latents: %s%n", ds.dir().resolve("latents").resolve(r.record().id()));
       out.printf("Use them with: --encoder %s%n", r.record().id());
       out.flush();

@@ -9,6 +9,7 @@ import org.mvgen.config.Config;
 import org.mvgen.dataset.DatasetParams;
 import org.mvgen.dataset.Ingest;
 import org.mvgen.dataset.IngestConfig;
+import org.mvgen.dataset.Shard;
 import org.mvgen.dataset.SplitConfig;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
@@ -70,8 +71,21 @@ public final class IngestCommand implements Callable<Integer> {
       description = "Fraction held out for validation (dataset.val_fraction).")
   Double valFraction;
 
+  @Option(
+      names = "--shard",
+      paramLabel = "I/N",
+      description = {
+        "Ingest only task I's share of the inputs (0 <= I < N) into the same dataset as the other"
+            + " N-1 tasks, which may run at the same time (on other machines too, with the dataset"
+            + " on shared storage); the last task to finish writes the manifest.",
+        "'slurm': the share of this Slurm array task (SLURM_ARRAY_TASK_ID of"
+            + " SLURM_ARRAY_TASK_COUNT)."
+      })
+  String shard;
+
   @Override
   public Integer call() throws Exception {
+    Shard share = shard == null ? null : Shard.parse(shard, System.getenv());
     Config c = common.config();
     c = CommonOptions.override(c, "video.fps", fps, "--fps");
     c = CommonOptions.override(c, "video.size", size, "--size");
@@ -82,12 +96,27 @@ public final class IngestCommand implements Callable<Integer> {
     c = CommonOptions.override(c, "dataset.val_fraction", valFraction, "--val-fraction");
     IngestConfig cfg = ingestConfig(c, inputs, out);
     PrintWriter o = spec.commandLine().getOut();
-    Ingest.Result r = Ingest.run(cfg, ProgressBars.console(System.err));
+    Ingest.Result r = Ingest.run(cfg, share, ProgressBars.console(System.err));
     for (String w : r.warnings()) {
       spec.commandLine().getErr().println("warning: " + w);
     }
     for (String f : r.failed()) {
       spec.commandLine().getErr().println("failed: " + f);
+    }
+    if (share != null) {
+      o.printf(
+          Locale.ROOT,
+          "%s, task %s: %d videos added, %d already there or taken by another task, %d left out,"
+              + " %d failed.%n%s%n",
+          out,
+          share,
+          r.added().size(),
+          r.skipped().size(),
+          r.warnings().size(),
+          r.failed().size(),
+          r.note());
+      o.flush();
+      return r.failed().isEmpty() ? Main.Exit.OK : Main.Exit.INPUT;
     }
     long pairs =
         r.manifest() == null ? 0 : r.manifest().sources().stream().mapToLong(s -> s.pairs()).sum();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.FolderLock;
 import org.mvgen.util.Hashing;
 import org.mvgen.util.Json;
 import org.mvgen.util.Progress;
@@ -44,6 +45,27 @@ public final class DatasetCheck {
     }
     if (!Files.isRegularFile(dir.resolve(DatasetWriter.PARAMS_FILE))) {
       return new Report(false, List.of(dir + " is not an mvgen dataset (no params.json)"), 0, 0);
+    }
+    // A writer at work, or a sharded job not complete yet: both explain what follows.
+    List<FolderLock.Holder> writers = FolderLock.holders(dir);
+    if (!writers.isEmpty()) {
+      complete = false;
+      problems.add(
+          dir
+              + " is being written now by "
+              + writers.stream().map(FolderLock.Holder::describe).toList()
+              + "; check again when it has finished");
+    }
+    List<Path> tasks = ShardedJob.markers(dir);
+    if (!tasks.isEmpty()) {
+      complete = false;
+      problems.add(
+          "tasks of a sharded job have finished ("
+              + tasks.stream().map(p -> p.getFileName().toString()).toList()
+              + ") but not all of them: run the others with the same command (the last completes"
+              + " the manifest), or 'mvgen dataset merge "
+              + dir
+              + "' to complete it with what is there");
     }
     // Leftovers of an interrupted run.
     for (String sub : List.of(".", "sources", "audio", "shards", "index")) {

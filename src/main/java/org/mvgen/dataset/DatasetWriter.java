@@ -74,6 +74,18 @@ public final class DatasetWriter implements AutoCloseable {
   public static DatasetWriter create(
       Path dir, DatasetParams params, ImageCodec codec, int shardPairs)
       throws DatasetFormatException {
+    return create(dir, params, codec, shardPairs, true);
+  }
+
+  /**
+   * Opens {@code dir} for writing; {@code alone} says whether this writer is the folder's only
+   * writer (it holds the folder's lock exclusively) and may delete leftovers of interrupted runs.
+   * Tasks of a sharded job share the folder, so they leave other tasks' temporary files alone (each
+   * deletes the leftovers of the sources it writes, in {@link #source}).
+   */
+  static DatasetWriter create(
+      Path dir, DatasetParams params, ImageCodec codec, int shardPairs, boolean alone)
+      throws DatasetFormatException {
     if (codec.size() != params.frameSize()) {
       throw new IllegalArgumentException(
           "codec size " + codec.size() + " != frame size " + params.frameSize());
@@ -108,11 +120,14 @@ public final class DatasetWriter implements AutoCloseable {
                   + codec.extension()
                   + "). Use the same settings to add to it, or another --out folder.");
         }
-      } else {
-        Json.write(pf, mine);
+      } else if (!writeOnce(pf, Json.MAPPER.writeValueAsBytes(mine))) {
+        // Another task of a sharded job created the folder at the same moment: compare again.
+        return create(dir, params, codec, shardPairs, alone);
       }
       DatasetWriter w = new DatasetWriter(dir, params, codec, shardPairs);
-      w.deleteTemporaryFiles();
+      if (alone) {
+        w.deleteTemporaryFiles();
+      }
       return w;
     } catch (java.nio.file.AccessDeniedException e) {
       throw new DatasetFormatException(
@@ -138,6 +153,66 @@ public final class DatasetWriter implements AutoCloseable {
               + ". Choose another --out folder on a writable disk.",
           e);
     }
+  }
+
+  /**
+   * Writes {@code target} unless it exists, safely against other processes doing the same: the
+   * bytes go to a temporary file of this process's own, which is linked to the target name (a link
+   * fails if the name exists; a rename would replace it). Returns false if it existed.
+   */
+  static boolean writeOnce(Path target, byte[] bytes) throws IOException {
+    Path tmp =
+        target.resolveSibling(
+            target.getFileName()
+                + "."
+                + ProcessHandle.current().pid()
+                + "-"
+                + Thread.currentThread().getId()
+                + AtomicFiles.TMP_SUFFIX);
+    Files.write(tmp, bytes);
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    try {
+      Files.createLink(target, tmp);
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      // No hard links on this file system: a rename, which loses a simultaneous race at worst
+      // to a file of the same content (all tasks of a job write the same settings).
+      if (Files.exists(target)) {
+        return false;
+      }
+      Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return true;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Opens an existing dataset folder with its stored settings, to complete its manifest ({@code
+   * mvgen dataset merge}); the caller holds the folder's lock exclusively.
+   */
+  static DatasetWriter open(Path dir) throws DatasetFormatException {
+    Path pf = dir.resolve(PARAMS_FILE);
+    if (!Files.isRegularFile(pf)) {
+      throw new DatasetFormatException(
+          dir
+              + " is not an mvgen dataset (it has no "
+              + PARAMS_FILE
+              + "). Give the folder 'mvgen ingest --out' wrote.");
+    }
+    StoredParams sp;
+    try {
+      sp = Json.read(pf, StoredParams.class);
+    } catch (IOException e) {
+      throw new DatasetFormatException(pf + " is not readable: " + e.getMessage(), e);
+    }
+    ImageCodec codec = new ImageCodec(sp.params().frameSize(), sp.jpegQuality());
+    return create(dir, sp.params(), codec, 1000, true);
   }
 
   public Path dir() {

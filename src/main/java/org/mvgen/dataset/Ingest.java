@@ -19,6 +19,7 @@ import org.mvgen.MvgenException;
 import org.mvgen.media.MediaDecodeException;
 import org.mvgen.media.MediaInfo;
 import org.mvgen.media.MediaReader;
+import org.mvgen.util.FolderLock;
 import org.mvgen.util.Hashing;
 import org.mvgen.util.Progress;
 import org.slf4j.Logger;
@@ -59,23 +60,126 @@ public final class Ingest {
    * @param warnings inputs left out, with why (no audio, not media, ...)
    * @param failed inputs that should have been ingested but could not be
    * @param manifest the dataset's manifest after the run (null when no source is usable, so none
-   *     was written)
+   *     was written, or when a task of a sharded job leaves it to the last task)
+   * @param note for a task of a sharded job, what became of the manifest (null otherwise)
    */
   public record Result(
       List<String> added,
       List<String> skipped,
       List<String> warnings,
       List<String> failed,
-      Manifest manifest) {}
+      Manifest manifest,
+      String note) {}
 
+  /** Ingests every input into {@code cfg.out()}, with the dataset folder locked exclusively. */
   public static Result run(IngestConfig cfg, Progress.Factory progress) throws MvgenException {
-    List<Path> files = resolveInputs(cfg.inputs(), cfg.out());
-    ImageCodec codec = new ImageCodec(cfg.params().frameSize(), cfg.jpegQuality());
+    return run(cfg, null, progress);
+  }
+
+  /**
+   * Ingests this task's share of the inputs, or all of them when {@code shard} is null.
+   *
+   * <p>Without a shard the dataset folder is locked exclusively: a second writer (ingest, encode,
+   * merge) is refused with a message that names this process, and this run is refused while another
+   * holds it. With a shard, the tasks of the job share the folder ({@link ShardedJob}): each takes
+   * the inputs at positions {@code index, index + count, ...} of the sorted input list and locks
+   * each source while it writes it; the last task to finish writes the manifest.
+   */
+  public static Result run(IngestConfig cfg, Shard shard, Progress.Factory progress)
+      throws MvgenException {
+    List<String> items = expandInputs(cfg.inputs());
+    boolean onlyOne = items.size() == 1;
+    if (shard != null) {
+      items = share(items, shard);
+    }
+    FolderLock lock;
+    try {
+      lock =
+          shard == null
+              ? FolderLock.acquire(
+                  cfg.out(), FolderLock.currentCommand(), FolderLock.DEFAULT_PATIENCE)
+              : ShardedJob.lockTask(cfg.out(), "ingest", shard);
+    } catch (IOException e) {
+      throw new DatasetFormatException(
+          "Cannot lock dataset " + cfg.out() + ": " + e.getMessage() + diskHint(e), e);
+    }
+    Result r;
+    DatasetWriter writer;
+    try (lock) {
+      List<Path> files = download(items, cfg.out());
+      writer =
+          DatasetWriter.create(
+              cfg.out(),
+              cfg.params(),
+              new ImageCodec(cfg.params().frameSize(), cfg.jpegQuality()),
+              cfg.shardPairs(),
+              shard == null);
+      r = ingest(cfg, writer, files, onlyOne, shard, progress);
+      if (shard != null) {
+        ShardedJob.markDone(cfg.out(), ShardedJob.done("ingest", shard, cfg.split(), null));
+      }
+    } catch (IOException e) {
+      throw new DatasetFormatException(
+          "Writing into " + cfg.out() + " failed: " + e.getMessage() + diskHint(e), e);
+    }
+    if (shard == null) {
+      return r;
+    }
+    // This task's share is done and recorded; the last task to finish writes the manifest.
+    Manifest[] written = new Manifest[1];
+    ShardedJob.Completion c;
+    try {
+      c =
+          ShardedJob.finish(
+              cfg.out(),
+              "ingest",
+              shard,
+              () -> {
+                written[0] = writer.isEmpty() ? null : writer.finish(cfg.split());
+                if (written[0] != null) {
+                  Splits.fallback(written[0].sources().size(), cfg.split())
+                      .ifPresent(r.warnings()::add);
+                }
+              });
+    } catch (IOException e) {
+      throw new DatasetFormatException(
+          "Writing the manifest of " + cfg.out() + " failed: " + e.getMessage() + diskHint(e), e);
+    }
+    return new Result(
+        r.added(),
+        r.skipped(),
+        r.warnings(),
+        r.failed(),
+        written[0],
+        "task " + shard + ": " + c.note());
+  }
+
+  /** The items of {@code shard}: every count-th of the sorted, distinct items, from index. */
+  static List<String> share(List<String> items, Shard shard) {
+    List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(items));
+    List<String> mine = new ArrayList<>();
+    for (int i = 0; i < sorted.size(); i++) {
+      if (shard.owns(i)) {
+        mine.add(sorted.get(i));
+      }
+    }
+    return mine;
+  }
+
+  private static Result ingest(
+      IngestConfig cfg,
+      DatasetWriter writer,
+      List<Path> files,
+      boolean onlyOne,
+      Shard shard,
+      Progress.Factory progress)
+      throws MvgenException, IOException {
+    ImageCodec codec = writer.codec();
     List<String> added = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     List<String> failed = new ArrayList<>();
-    Manifest manifest;
+    Manifest manifest = null;
     ExecutorService pool =
         Executors.newFixedThreadPool(
             1,
@@ -84,8 +188,7 @@ public final class Ingest {
               t.setDaemon(true);
               return t;
             });
-    try (DatasetWriter writer =
-        DatasetWriter.create(cfg.out(), cfg.params(), codec, cfg.shardPairs())) {
+    try {
       Map<Path, String> ids = new LinkedHashMap<>();
       long totalFrames = 0;
       List<Path> todo = new ArrayList<>();
@@ -105,7 +208,6 @@ public final class Ingest {
           todo.add(f);
         }
       }
-      boolean onlyOne = files.size() == 1;
       try (Progress bar = progress.start("ingest", 0, "frames")) {
         // Probe durations first, for an honest total and ETA.
         List<MediaInfo> infos = new ArrayList<>();
@@ -133,8 +235,22 @@ public final class Ingest {
         bar.total(totalFrames);
         for (int i = 0; i < usable.size(); i++) {
           Path f = usable.get(i);
+          String id = ids.get(f);
+          // Tasks of a sharded job lock each source: the same video may be given twice.
+          FolderLock sourceLock = null;
+          if (shard != null) {
+            sourceLock = ShardedJob.lockItem(cfg.out(), "source-" + id);
+            if (sourceLock == null || writer.hasSource(id)) {
+              skipped.add(f.toString());
+              LOG.info("{} (source {}) is ingested by another task; leaving it to it", f, id);
+              if (sourceLock != null) {
+                sourceLock.close();
+              }
+              continue;
+            }
+          }
           try {
-            String note = ingestOne(writer, f, ids.get(f), cfg, pool, bar);
+            String note = ingestOne(writer, f, id, cfg, pool, bar);
             added.add(f.toString());
             if (note != null) {
               warnings.add(note);
@@ -153,25 +269,32 @@ public final class Ingest {
                     + " Sources completed before it are kept; run the same command"
                     + " again to finish.",
                 e);
+          } finally {
+            if (sourceLock != null) {
+              sourceLock.close();
+            }
           }
         }
       }
-      try {
-        // With no usable source there is no dataset: a manifest would call an empty folder
-        // complete, so none is written and 'dataset check' reports that ingest has not finished.
-        manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
-        if (manifest != null) {
-          Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+      if (shard == null) {
+        try {
+          // With no usable source there is no dataset: a manifest would call an empty folder
+          // complete, so none is written and 'dataset check' reports that ingest has not finished.
+          manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
+          if (manifest != null) {
+            Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+          }
+        } catch (IOException e) {
+          throw new DatasetFormatException(
+              "Writing the manifest of " + cfg.out() + " failed: " + e.getMessage() + diskHint(e),
+              e);
         }
-      } catch (IOException e) {
-        throw new DatasetFormatException(
-            "Writing the manifest of " + cfg.out() + " failed: " + e.getMessage() + diskHint(e), e);
       }
     } finally {
       pool.shutdownNow();
     }
     warnings.forEach(w -> LOG.warn(w));
-    return new Result(added, skipped, warnings, failed, manifest);
+    return new Result(added, skipped, warnings, failed, manifest, null);
   }
 
   private static String diskHint(IOException e) {
@@ -285,10 +408,18 @@ public final class Ingest {
 
   /** Files named, media files under folders named, and URLs downloaded with yt-dlp. */
   static List<Path> resolveInputs(List<String> inputs, Path out) throws MvgenException {
-    List<Path> files = new ArrayList<>();
+    return download(expandInputs(inputs), out);
+  }
+
+  /**
+   * Files named, media files under folders named (sorted), and URLs as given: nothing downloaded
+   * yet, so the tasks of a sharded job can share the list first.
+   */
+  static List<String> expandInputs(List<String> inputs) throws MvgenException {
+    List<String> items = new ArrayList<>();
     for (String in : inputs) {
-      if (in.startsWith("http://") || in.startsWith("https://")) {
-        files.add(YtDlp.download(in, out.resolve("downloads")));
+      if (isUrl(in)) {
+        items.add(in);
         continue;
       }
       Path p = Path.of(in);
@@ -297,18 +428,18 @@ public final class Ingest {
           walk.filter(Files::isRegularFile)
               .filter(f -> MEDIA_EXTENSIONS.contains(extension(f)))
               .sorted()
-              .forEach(files::add);
+              .forEach(f -> items.add(f.toString()));
         } catch (IOException e) {
           throw new MvgenException("Cannot list folder " + p + ": " + e.getMessage(), e);
         }
       } else if (Files.isRegularFile(p)) {
-        files.add(p);
+        items.add(p.toString());
       } else {
         throw new MvgenException(
             "Input " + in + " does not exist. Give video files, folders of videos, or URLs.");
       }
     }
-    if (files.isEmpty()) {
+    if (items.isEmpty()) {
       throw new MvgenException(
           "No video files found in "
               + inputs
@@ -316,7 +447,19 @@ public final class Ingest {
               + MEDIA_EXTENSIONS.stream().sorted().toList()
               + ").");
     }
+    return items;
+  }
+
+  private static List<Path> download(List<String> items, Path out) throws MvgenException {
+    List<Path> files = new ArrayList<>();
+    for (String in : items) {
+      files.add(isUrl(in) ? YtDlp.download(in, out.resolve("downloads")) : Path.of(in));
+    }
     return files;
+  }
+
+  private static boolean isUrl(String in) {
+    return in.startsWith("http://") || in.startsWith("https://");
   }
 
   private static String extension(Path f) {

@@ -3,8 +3,11 @@ package org.mvgen.encoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.mvgen.MvgenException;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.config.Config;
 import org.mvgen.dataset.Alignment;
@@ -12,7 +15,10 @@ import org.mvgen.dataset.Dataset;
 import org.mvgen.dataset.DatasetFormatException;
 import org.mvgen.dataset.EncoderRecord;
 import org.mvgen.dataset.Npy;
+import org.mvgen.dataset.Shard;
+import org.mvgen.dataset.ShardedJob;
 import org.mvgen.dataset.Split;
+import org.mvgen.util.FolderLock;
 import org.mvgen.util.Progress;
 
 /**
@@ -41,17 +47,65 @@ public final class DatasetEncoding {
    * @param skippedSources sources whose latents were already complete
    * @param pairs pairs in the dataset
    * @param seconds wall-clock time of the run
+   * @param note for a task of a sharded job, whether the record is in the manifest yet (else null)
    */
   public record Result(
-      EncoderRecord record, int encodedSources, int skippedSources, long pairs, double seconds) {}
+      EncoderRecord record,
+      int encodedSources,
+      int skippedSources,
+      long pairs,
+      double seconds,
+      String note) {}
 
-  /** Encodes every source of {@code ds} with the encoder of {@code spec}. */
+  /**
+   * Encodes every source of {@code ds} with the encoder of {@code spec}, with the dataset folder
+   * locked exclusively (a concurrent ingest, encode or merge is refused, naming this process).
+   */
   public static Result run(Dataset ds, String spec, Config config, Progress.Factory progress)
-      throws EncoderException, IOException {
+      throws MvgenException, IOException {
+    return run(ds, spec, config, null, progress);
+  }
+
+  /**
+   * Encodes this task's share of the sources of {@code ds} ({@code shard} null: all of them). The
+   * tasks of a sharded job share the dataset folder ({@link ShardedJob}): task {@code i} of {@code
+   * N} computes the sources at positions {@code i, i + N, ...} of the manifest, and the last task
+   * to finish adds the encoder's record to the manifest.
+   */
+  public static Result run(
+      Dataset ds, String spec, Config config, Shard shard, Progress.Factory progress)
+      throws MvgenException, IOException {
     long t0 = System.nanoTime();
     EncoderSpec s = EncoderSpec.parse(spec);
     config = forDataset(config, ds);
     int fitDim = s.kind().equals("mel") ? Encoders.pcaToFit(s) : 0;
+    if (shard != null && fitDim > 0) {
+      throw new EncoderException(
+          spec
+              + " fits a PCA on the whole dataset, which the tasks of a sharded job cannot share."
+              + " Run it once without --shard (the mel features are fast), or shard plain 'mel'.");
+    }
+    if (shard != null) {
+      try (AudioEncoder e = Encoders.open(spec, config, Path.of(""))) {
+        return encodeShard(ds, e, e.spec(), new LinkedHashMap<>(), shard, progress, t0);
+      }
+    }
+    try (FolderLock lock =
+        FolderLock.acquire(ds.dir(), FolderLock.currentCommand(), FolderLock.DEFAULT_PATIENCE)) {
+      checkUnchanged(ds);
+      return encodeWhole(ds, spec, s, fitDim, config, progress, t0);
+    }
+  }
+
+  private static Result encodeWhole(
+      Dataset ds,
+      String spec,
+      EncoderSpec s,
+      int fitDim,
+      Config config,
+      Progress.Factory progress,
+      long t0)
+      throws EncoderException, IOException {
     AudioEncoder enc;
     String recordedSpec = spec;
     Map<String, Object> info = new LinkedHashMap<>();
@@ -112,6 +166,110 @@ public final class DatasetEncoding {
         encoded++;
       }
     }
+    EncoderRecord r = record(ds, enc, recordedSpec, info);
+    ds.recordEncoder(r);
+    return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9, null);
+  }
+
+  /** A task's share of a sharded encode: its sources, its marker, the manifest if it is last. */
+  private static Result encodeShard(
+      Dataset ds,
+      AudioEncoder enc,
+      String recordedSpec,
+      Map<String, Object> info,
+      Shard shard,
+      Progress.Factory progress,
+      long t0)
+      throws MvgenException, IOException {
+    String id = enc.id();
+    int dim = enc.latentSize();
+    int encoded = 0;
+    int skipped = 0;
+    String kind = "encode-" + id;
+    EncoderRecord r = record(ds, enc, recordedSpec, info);
+    try (FolderLock task = ShardedJob.lockTask(ds.dir(), kind, shard)) {
+      checkUnchanged(ds);
+      long share = 0;
+      for (int j = 0; j < ds.sources().size(); j++) {
+        share += shard.owns(j) ? ds.sources().get(j).pairs() : 0;
+      }
+      try (Progress p = progress.start("encode " + id + " " + shard, share, "pairs")) {
+        for (int j = 0; j < ds.sources().size(); j++) {
+          Dataset.Source src = ds.sources().get(j);
+          if (!shard.owns(j)) {
+            continue;
+          }
+          Path file = ds.latentFile(id, src);
+          // Locked per source too: a second job with another task count may overlap this one.
+          try (FolderLock one = ShardedJob.lockItem(ds.dir(), "latent-" + id + "-" + src.id())) {
+            if (one == null || isComplete(file, src.pairs(), dim)) {
+              skipped++;
+              p.step(src.pairs());
+              continue;
+            }
+            Files.createDirectories(file.getParent());
+            float[] z = encodeSource(ds, src, enc, p);
+            Npy.writeFloat32(file, z, src.pairs(), dim);
+            encoded++;
+          }
+        }
+      }
+      ShardedJob.markDone(ds.dir(), ShardedJob.done(kind, shard, null, r));
+    }
+    ShardedJob.Completion c =
+        ShardedJob.finish(
+            ds.dir(),
+            kind,
+            shard,
+            () -> {
+              try (Dataset fresh = Dataset.open(ds.dir())) {
+                List<String> missing = new ArrayList<>();
+                for (Dataset.Source src : fresh.sources()) {
+                  if (!isComplete(fresh.latentFile(id, src), src.pairs(), dim)) {
+                    missing.add(src.id());
+                  }
+                }
+                if (!missing.isEmpty()) {
+                  throw new DatasetFormatException(
+                      "Every task of the sharded encode has finished, but the latents of sources "
+                          + missing
+                          + " are missing (a task failed, or the dataset changed). Run 'mvgen"
+                          + " encode "
+                          + ds.dir()
+                          + " --encoder "
+                          + recordedSpec
+                          + "' to compute them and record the encoder.");
+                }
+                fresh.recordEncoder(r);
+              }
+            });
+    return new Result(
+        r,
+        encoded,
+        skipped,
+        ds.size(),
+        (System.nanoTime() - t0) / 1e9,
+        "task " + shard + ": " + c.note());
+  }
+
+  /** Fails if the manifest on disk no longer lists the sources {@code ds} was opened with. */
+  private static void checkUnchanged(Dataset ds) throws DatasetFormatException {
+    try (Dataset now = Dataset.open(ds.dir())) {
+      if (!now.sources().equals(ds.sources())) {
+        throw new DatasetFormatException(
+            "Dataset "
+                + ds.dir()
+                + " changed since it was opened (an ingest finished meanwhile). Run the command"
+                + " again.");
+      }
+    } catch (IOException e) {
+      throw new DatasetFormatException("Cannot read " + ds.dir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The record of an encoder's latents: id, spec, size and how rows align with pairs. */
+  private static EncoderRecord record(
+      Dataset ds, AudioEncoder enc, String recordedSpec, Map<String, Object> info) {
     info.put("sample_rate", enc.sampleRate());
     if (enc.sampleRate() != ds.params().sampleRate()) {
       info.put("resampled_from", ds.params().sampleRate());
@@ -123,9 +281,7 @@ public final class DatasetEncoding {
         enc instanceof WindowEncoder w
             ? "row k = features of pair k's window"
             : "row k = last latent whose audio ends at or before end(k)");
-    EncoderRecord r = new EncoderRecord(id, recordedSpec, dim, info);
-    ds.recordEncoder(r);
-    return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9);
+    return new EncoderRecord(enc.id(), recordedSpec, enc.latentSize(), info);
   }
 
   /**
