@@ -21,6 +21,7 @@ import org.mvgen.MvgenException;
 import org.mvgen.torch.TensorState;
 import org.mvgen.torch.Torch;
 import org.mvgen.util.Charts;
+import org.mvgen.util.FolderLock;
 import org.mvgen.util.Json;
 import org.mvgen.util.Progress;
 import org.slf4j.Logger;
@@ -93,6 +94,17 @@ public final class Trainer {
    * checkpoints).
    */
   public TrainOutcome fit(TrainingTask task, List<TrainingListener> listeners)
+      throws MvgenException, IOException {
+    if (rank != 0) {
+      return fitLocked(task, listeners);
+    }
+    // One process owns a run folder at a time; the lock dies with its holder (even kill -9).
+    try (FolderLock lock = FolderLock.acquire(settings.runDir())) {
+      return fitLocked(task, listeners);
+    }
+  }
+
+  private TrainOutcome fitLocked(TrainingTask task, List<TrainingListener> listeners)
       throws MvgenException, IOException {
     Torch.load();
     Torch.threads(settings.threads());

@@ -246,6 +246,54 @@ class TwoPhaseTaskTest {
     assertTrue(Files.exists(tmp.resolve("weights.txt")));
   }
 
+  /** Two runs into one folder: the second is refused, naming the process that holds it. */
+  @Test
+  void aRunFolderIsOwnedByOneRunAtATime(@TempDir Path tmp) throws Exception {
+    java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(1);
+    Thread first =
+        new Thread(
+            () -> {
+              try (TwoPhase t = new TwoPhase(0)) {
+                new Trainer(settings(tmp, 8), Progress.SILENT)
+                    .fit(
+                        t,
+                        List.of(
+                            new TrainingListener() {
+                              @Override
+                              public void onStep(TrainingContext ctx) {
+                                running.countDown();
+                                try {
+                                  refused.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                  Thread.currentThread().interrupt();
+                                }
+                              }
+                            }));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    first.start();
+    assertTrue(running.await(60, java.util.concurrent.TimeUnit.SECONDS));
+    try (TwoPhase t = new TwoPhase(0)) {
+      MvgenException e =
+          assertThrows(
+              MvgenException.class,
+              () ->
+                  new Trainer(settings(tmp, 8).toBuilder().overwrite(true).build(), Progress.SILENT)
+                      .fit(t, List.of()));
+      assertTrue(
+          e.getMessage().contains("in use by mvgen")
+              && e.getMessage().contains("pid " + ProcessHandle.current().pid()),
+          e.getMessage());
+    } finally {
+      refused.countDown();
+    }
+    first.join(60_000);
+    assertTrue(Files.exists(tmp.resolve("weights.txt")), "the first run finished");
+  }
+
   @Test
   void aTimeBudgetEndsTheRunAndPlansTheScheduleOverTheStepsThatFit(@TempDir Path tmp)
       throws Exception {
