@@ -95,7 +95,7 @@ public final class RaveCommand implements Runnable {
       PrintWriter o = spec.commandLine().getOut();
       o.printf(
           Locale.ROOT,
-          "%s: %d inputs added (%.2f h of audio, %d examples, %d silent ones dropped), %d already"
+          "%s: %d inputs added (%.2f h of audio, %d examples; %d silent examples dropped), %d already"
               + " there, %d warnings.%n",
           out,
           r.added().size(),

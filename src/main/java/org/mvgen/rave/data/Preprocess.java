@@ -203,7 +203,6 @@ public final class Preprocess {
       }
     }
     RaveManifest manifest = finish(out, p, cfg.split(), done.values(), warnings);
-    warnings.forEach(LOG::warn);
     return new Result(added, skipped, warnings, manifest, addedSeconds, addedExamples, silent);
   }
 
