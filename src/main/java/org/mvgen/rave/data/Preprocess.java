@@ -72,7 +72,7 @@ public final class Preprocess {
    * @param skipped inputs already in the folder (or given twice)
    * @param warnings inputs left out or only partly read, each naming the file and why
    * @param manifest the folder's manifest after the run
-   * @param addedSeconds audio decoded by this run, in seconds
+   * @param addedSeconds audio of the inputs added by this run, in seconds
    * @param addedExamples examples made by this run
    * @param silentExamples examples this run dropped as silence
    */
@@ -190,13 +190,13 @@ public final class Preprocess {
                   + " Inputs finished before it are kept; run the same command again to finish.",
               e);
         }
-        addedSeconds += o.samples / (double) p.sampleRate();
         silent += o.silent;
         if (o.warning != null) {
           warnings.add(o.warning);
         }
         if (o.input != null) {
           added.add(c.name());
+          addedSeconds += o.samples / (double) p.sampleRate();
           addedExamples += o.input.examples();
           done.put(o.input.id(), o.input);
         }

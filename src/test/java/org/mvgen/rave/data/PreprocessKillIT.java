@@ -77,6 +77,35 @@ class PreprocessKillIT {
     }
   }
 
+  @Test
+  void memoryIsFlatInTheLengthOfTheInput(@TempDir Path dir) throws Exception {
+    // 12 minutes of audio is 127 MB as floats: a run that held it would fail in a 48 MB heap.
+    Path f = dir.resolve("long.wav");
+    TestAudio.longWav(f, 12 * 60, 44100);
+    Path out = dir.resolve("out");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Xmx48m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.mvgen.cli.Main",
+                "rave",
+                "preprocess",
+                "--out",
+                out.toString(),
+                f.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), log);
+    try (RaveData d = RaveData.open(out)) {
+      assertEquals(12 * 60 * 44100L, d.manifest().inputs().get(0).samples());
+      assertEquals(12 * 60 * 44100L / 131072, d.size(), "the tail is under half an example");
+    }
+  }
+
   static PreprocessConfig config(List<String> inputs, Path out) {
     return new PreprocessConfig(
         inputs,

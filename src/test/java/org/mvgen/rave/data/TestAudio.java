@@ -53,6 +53,33 @@ final class TestAudio {
     Files.write(file, b.array());
   }
 
+  /**
+   * A long 16-bit mono WAV of {@link #music} written a second at a time, so that the test itself
+   * needs no memory in proportion to its length.
+   */
+  static void longWav(Path file, int seconds, int rate) throws IOException {
+    long data = 2L * seconds * rate;
+    try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      ByteBuffer h = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
+      h.putInt(0x46464952).putInt((int) (36 + data)).putInt(0x45564157);
+      h.putInt(0x20746d66).putInt(16).putShort((short) 1).putShort((short) 1);
+      h.putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16);
+      h.putInt(0x61746164).putInt((int) data);
+      out.write(h.array());
+      float[] second = music(rate, rate, 11);
+      ByteBuffer b = ByteBuffer.allocate(2 * rate).order(ByteOrder.LITTLE_ENDIAN);
+      for (int s = 0; s < seconds; s++) {
+        b.clear();
+        for (int i = 0; i < rate; i++) {
+          // Each second differs a little, so no two examples are the same.
+          b.putShort(
+              (short) Math.round(second[i] * (0.5 + 0.5 * ((s * 7919 + i) % 97) / 97.0) * 32767));
+        }
+        out.write(b.array());
+      }
+    }
+  }
+
   /** An audio-only file in {@code format} with {@code codec} (FFmpeg's encoders via JavaCV). */
   static void encode(Path file, float[] mono, int rate, String format, int codec) throws Exception {
     try (FFmpegFrameRecorder r = new FFmpegFrameRecorder(file.toFile(), 1)) {
