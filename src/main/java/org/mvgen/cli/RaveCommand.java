@@ -66,10 +66,16 @@ public final class RaveCommand implements Runnable {
         description = "Folder to create or extend.")
     Path out;
 
-    @Option(names = "--sample-rate", description = "Rate in Hz (rave.sample_rate).")
+    @Option(
+        names = "--sample-rate",
+        paramLabel = "HZ",
+        description = "Rate in Hz (rave.sample_rate).")
     Integer sampleRate;
 
-    @Option(names = "--example-length", description = "Samples per example (rave.example_length).")
+    @Option(
+        names = "--example-length",
+        paramLabel = "N",
+        description = "Samples per example (rave.example_length).")
     Integer exampleLength;
 
     @Option(

@@ -102,8 +102,7 @@ public final class Preprocess {
     }
   }
 
-  record DatasetInput(Path dataset, String id, String sourceName, Path file, long seconds)
-      implements Candidate {
+  record DatasetInput(Path dataset, String id, String sourceName, Path file) implements Candidate {
     @Override
     public String name() {
       return dataset + " source " + sourceName;
@@ -637,7 +636,6 @@ public final class Preprocess {
   private static void addDataset(Path dir, List<Candidate> list, List<String> warnings)
       throws MvgenException {
     try (Dataset ds = Dataset.open(dir)) {
-      int rate = ds.params().sampleRate();
       for (Dataset.Source s : ds.sources()) {
         Path wav = dir.resolve("audio").resolve(s.id() + ".wav");
         if (!Files.isRegularFile(wav)) {
@@ -653,8 +651,7 @@ public final class Preprocess {
                   + "'.");
           continue;
         }
-        list.add(
-            new DatasetInput(dir, s.id(), s.name(), wav, s.audioSamples() / Math.max(1, rate)));
+        list.add(new DatasetInput(dir, s.id(), s.name(), wav));
       }
     } catch (DatasetFormatException e) {
       warnings.add(e.getMessage() + " Its audio is left out.");
