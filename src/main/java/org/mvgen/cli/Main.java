@@ -33,6 +33,7 @@ import picocli.CommandLine.ParseResult;
       TrainCommand.class,
       EvalCommand.class,
       ExportCommand.class,
+      RaveCommand.class,
       RenderCommand.class,
       LiveCommand.class,
       DevicesCommand.class,
