@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,6 +20,9 @@ import org.mvgen.train.Precision;
 import org.mvgen.train.decoder.DecoderTrainConfig;
 import org.mvgen.train.decoder.DecoderTraining;
 import org.mvgen.train.decoder.TrainResult;
+import org.mvgen.train.dist.DistEnv;
+import org.mvgen.train.dist.Distributed;
+import org.mvgen.train.dist.LocalLauncher;
 import org.mvgen.util.Durations;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
@@ -91,8 +95,38 @@ public final class TrainCommand implements Callable<Integer> {
       description = "cpu, cuda, cuda:N or auto (train.device); CUDA needs the -Pcuda build.")
   String device;
 
+  @Option(
+      names = "--processes",
+      paramLabel = "N",
+      description =
+          "Train as N processes on this machine (data-parallel over Gloo; each takes its share of"
+              + " every batch and of the cores). Under torchrun or srun the ranks come from the"
+              + " launcher instead.")
+  Integer processes;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "Rendezvous port of a multi-process run (default: the launcher's).")
+  Integer port;
+
+  @Option(
+      names = "--interface",
+      paramLabel = "IFACE",
+      description =
+          "Network interface of a multi-machine run (default: GLOO_SOCKET_IFNAME, or the one that"
+              + " routes to the master).")
+  String iface;
+
   @Override
   public Integer call() throws Exception {
+    if (processes != null && processes > 1 && DistEnv.detect(System.getenv()).isEmpty()) {
+      // This process only starts and waits for the ranks, which run this same command.
+      return LocalLauncher.run(processes, "--processes");
+    }
+    if (processes != null && processes < 1) {
+      throw new org.mvgen.MvgenException("--processes " + processes + " must be at least 1.");
+    }
     Config c = common.config();
     c = CommonOptions.override(c, "train.steps", steps, "--steps");
     c = CommonOptions.override(c, "train.batch_size", batchSize, "--batch-size");
@@ -118,21 +152,47 @@ public final class TrainCommand implements Callable<Integer> {
         throw new org.mvgen.MvgenException(
             e.getMessage() + ". Fix the setting in your config file or with --set.", e);
       }
+      Duration timeout = Durations.parse(c.getString("train.dist_timeout"), "train.dist_timeout");
+      try (Distributed dist = Distributed.join(System.getenv(), cfg.run(), timeout, port, iface)) {
+        cfg =
+            new DecoderTrainConfig(
+                cfg.data(), cfg.model(), cfg.optimisation(), cfg.encoder(), dist.adapt(cfg.run()));
+        // Ranks other than 0 are quiet: one summary, one progress bar.
+        PrintWriter shown = dist.rank() == 0 ? o : new PrintWriter(PrintWriter.nullWriter());
+        return train(cfg, dist, shown, train.size(), val.size(), enc.id());
+      }
+    }
+  }
+
+  private int train(
+      DecoderTrainConfig cfg,
+      Distributed dist,
+      PrintWriter o,
+      long trainPairs,
+      long valPairs,
+      String encoderId)
+      throws Exception {
+    {
       o.printf(
           Locale.ROOT,
-          "Training on %d pairs (%d for validation), latents of %s, %d px frames -> %s%n",
-          train.size(),
-          val.size(),
-          enc.id(),
+          "Training on %d pairs (%d for validation), latents of %s, %d px frames -> %s%s%n",
+          trainPairs,
+          valPairs,
+          encoderId,
           cfg.model().frameSize(),
-          out);
+          out,
+          dist.isDistributed()
+              ? String.format(Locale.ROOT, " (%d processes, %s)", dist.world(), dist.launcher())
+              : "");
       o.flush();
       // On Ctrl-C the trainer saves a checkpoint and the bundle and returns; this hook holds the
       // JVM until main has also printed the summary and how to continue (or the error).
       Thread hook = new Thread(() -> Main.awaitOutput(120), "mvgen-train-output");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        TrainResult r = DecoderTraining.run(cfg, ProgressBars.console(System.err));
+        TrainResult r =
+            DecoderTraining.run(
+                cfg, dist.trainer(cfg.run(), ProgressBars.console(System.err)), List.of());
         o.printf(
             Locale.ROOT,
             "%s at step %d: loss %.5f, validation loss %.5f, PSNR %.2f dB, %.0f samples/s.%n",

@@ -65,7 +65,7 @@ public final class Trainer {
   private volatile boolean timeUp;
   private int rank;
   private int world = 1;
-  private Optim.GradientHook gradientHook;
+  private Collective collective;
 
   public Trainer(RunSettings settings, Progress.Factory progress) {
     this.settings = settings;
@@ -78,13 +78,15 @@ public final class Trainer {
   }
 
   /**
-   * Runs as rank {@code rank} of {@code world} processes, averaging gradients with {@code hook}
-   * before every update: only rank 0 writes files and shows progress.
+   * Runs as one rank of a data-parallel run: parameters start from rank 0's, gradients are averaged
+   * before every update, batch-norm statistics (and any other buffer) are rank 0's at every step,
+   * the main loss is averaged and a stop anywhere stops every rank at the same step. Only rank 0
+   * writes files and shows progress. The caller owns {@code c}.
    */
-  public Trainer distributed(int rank, int world, Optim.GradientHook hook) {
-    this.rank = rank;
-    this.world = world;
-    this.gradientHook = hook;
+  public Trainer distributed(Collective c) {
+    this.collective = c;
+    this.rank = c.rank();
+    this.world = c.size();
     return this;
   }
 
@@ -95,12 +97,24 @@ public final class Trainer {
    */
   public TrainOutcome fit(TrainingTask task, List<TrainingListener> listeners)
       throws MvgenException, IOException {
-    if (rank != 0) {
-      return fitLocked(task, listeners);
-    }
-    // One process owns a run folder at a time; the lock dies with its holder (even kill -9).
-    try (FolderLock lock = FolderLock.acquire(settings.runDir())) {
-      return fitLocked(task, listeners);
+    try {
+      if (rank != 0) {
+        return fitLocked(task, listeners);
+      }
+      // One process owns a run folder at a time; the lock dies with its holder (even kill -9).
+      try (FolderLock lock = FolderLock.acquire(settings.runDir())) {
+        return fitLocked(task, listeners);
+      }
+    } catch (RankLostException e) {
+      // The message says all; libtorch's text (with its C++ stack) only under --verbose.
+      MvgenException m = new MvgenException(e.getMessage());
+      m.addSuppressed(e);
+      throw m;
+    } catch (MvgenException | IOException | RuntimeException e) {
+      if (collective != null) {
+        collective.reportFailure(String.valueOf(e.getMessage()));
+      }
+      throw e;
     }
   }
 
@@ -123,11 +137,16 @@ public final class Trainer {
     boolean bf16 = settings.precision().bf16(device.is_cpu());
     task.build(device, bf16);
     Run run = new Run(task, bf16);
-    for (Optim o : run.optims) {
-      o.hook(gradientHook);
-    }
     if (settings.resume()) {
       run.restore(ckpt);
+    }
+    List<Tensor> buffers = List.of();
+    if (collective != null) {
+      for (Optim o : run.optims) {
+        o.hook(collective::averageGradients);
+      }
+      collective.broadcast(new ArrayList<>(run.state.values()));
+      buffers = buffers(run);
     }
     run.planned = settings.steps();
     if (writer) {
@@ -172,16 +191,43 @@ public final class Trainer {
       long shownSeconds = 0;
       boolean planMade = budget == null;
       long warmNs = 0;
-      while (run.step < run.planned && !stop.get()) {
+      boolean stopAll = false;
+      boolean timeUpAll = false;
+      while (run.step < run.planned && !(collective == null ? stop.get() : stopAll)) {
         for (Optim o : run.optims) {
           o.prepare(run.step, run.planned);
         }
         Map<String, Double> losses;
+        if (!buffers.isEmpty()) {
+          collective.broadcast(buffers);
+        }
         try {
           losses = task.step(run.step);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
+        }
+        if (collective != null) {
+          // Every rank sees the same loss (so divergence stops all at once) and the same stop.
+          // Every rank sees the same loss (so divergence stops all at once), the same stop, the
+          // same end of the time budget and rank 0's plan (so the same learning rates).
+          Map.Entry<String, Double> main = losses.entrySet().iterator().next();
+          double[] r =
+              collective.sum(
+                  new double[] {
+                    main.getValue(),
+                    stop.get() ? 1 : 0,
+                    budget != null && System.nanoTime() - t0 >= budget.toNanos() ? 1 : 0,
+                    rank == 0 && run.planned != Long.MAX_VALUE ? run.planned : 0
+                  });
+          Map<String, Double> synced = new LinkedHashMap<>(losses);
+          synced.put(main.getKey(), r[0] / world);
+          losses = synced;
+          stopAll = r[1] > 0;
+          timeUpAll = r[2] > 0;
+          if (r[3] > 0) {
+            run.planned = (long) r[3];
+          }
         }
         run.stepDone(losses, startStep, t0);
         boolean validate = settings.validateEvery() > 0 && run.step % settings.validateEvery() == 0;
@@ -212,7 +258,7 @@ public final class Trainer {
           boolean calibrated =
               (done1 >= CALIBRATION_STEPS && elapsedNs * 20 >= budget.toNanos())
                   || (done1 > WARM_STEPS && elapsedNs * 4 >= budget.toNanos());
-          if ((!planMade && calibrated) || early) {
+          if (((!planMade && calibrated) || early) && rank == 0) {
             // The schedules are planned over the steps the budget is expected to reach, at the
             // rate measured after the first (slower) steps; a plan that ends with time to spare
             // is extended.
@@ -225,7 +271,7 @@ public final class Trainer {
             planMade = true;
             LOG.debug("time budget {}: planned {} steps", budget, run.planned);
           }
-          if (elapsedNs >= budget.toNanos()) {
+          if (collective == null ? elapsedNs >= budget.toNanos() : timeUpAll) {
             timeUp = true;
             break;
           }
@@ -272,6 +318,23 @@ public final class Trainer {
         // The JVM is already shutting down (Ctrl-C): the hook is running and now returns.
       }
     }
+  }
+
+  /** The task's state tensors that no optimizer updates (batch-norm statistics...). */
+  private static List<Tensor> buffers(Run run) {
+    java.util.Set<Long> params = new java.util.HashSet<>();
+    for (Optim o : run.optims) {
+      for (Tensor p : o.parameters().values()) {
+        params.add(p.data_ptr().address());
+      }
+    }
+    List<Tensor> b = new ArrayList<>();
+    for (Tensor t : run.state.values()) {
+      if (!params.contains(t.data_ptr().address())) {
+        b.add(t);
+      }
+    }
+    return b;
   }
 
   /** The state of a run, as the loop keeps it and listeners read it. */
