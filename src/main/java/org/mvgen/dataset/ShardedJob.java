@@ -75,12 +75,14 @@ public final class ShardedJob {
 
   /**
    * Takes a source (or any other item) of a task's share, or returns null if another process is
-   * writing it now.
+   * writing it now. Waits a second first: a process that only looks at the locks (a refused writer
+   * naming the holders, {@code dataset check}) holds an item's lock for a moment, and must not make
+   * a task skip its source.
    */
   public static FolderLock lockItem(Path dataset, String item) throws IOException {
     try {
       return FolderLock.acquireShared(
-          dataset, member(item), FolderLock.currentCommand(), Duration.ZERO);
+          dataset, member(item), FolderLock.currentCommand(), Duration.ofSeconds(1));
     } catch (FolderLock.InUseException e) {
       return null;
     }
