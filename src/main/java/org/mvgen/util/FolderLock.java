@@ -282,7 +282,8 @@ public final class FolderLock implements AutoCloseable {
 
   /**
    * The processes holding {@code dir}'s lock now, in any mode (empty when it is free). Briefly
-   * locks members' files to tell live ones from stale ones.
+   * locks members' files to tell live ones from stale ones. Where the lock files cannot be opened
+   * for writing, only exclusive holders are seen.
    */
   public static List<Holder> holders(Path dir) throws IOException {
     List<Holder> live = new ArrayList<>();
@@ -465,13 +466,23 @@ public final class FolderLock implements AutoCloseable {
         return false;
       }
       FileChannel ch;
+      boolean writable = true;
       try {
         ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       } catch (NoSuchFileException e) {
         return false;
+      } catch (IOException e) {
+        // Read-only (another user's dataset, a read-only disk): a shared lock still sees an
+        // exclusive holder, though not other shared ones.
+        writable = false;
+        try {
+          ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException again) {
+          return false; // cannot tell: say free rather than fail a read-only inspection
+        }
       }
-      try (ch) {
-        FileLock lock = ch.tryLock(0, Long.MAX_VALUE, false);
+      try (FileChannel c = ch) {
+        FileLock lock = c.tryLock(0, Long.MAX_VALUE, !writable);
         if (lock == null) {
           return true;
         }
