@@ -283,6 +283,7 @@ public final class Ingest {
           manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
           if (manifest != null) {
             Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+            ShardedJob.clearKind(cfg.out(), "ingest"); // a sharded job's, now in the manifest
           }
         } catch (IOException e) {
           throw new DatasetFormatException(

@@ -154,6 +154,22 @@ public final class ShardedJob {
     deleteDirIfEmpty(dataset.resolve(DIR));
   }
 
+  /**
+   * Removes the markers of every job of {@code kind}: a plain run (the folder locked exclusively)
+   * has just completed the same work, so they are superseded.
+   */
+  public static void clearKind(Path dataset, String kind) throws IOException {
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(kind) + "-\\d+-of-\\d+\\.json");
+    for (Path m : markers(dataset)) {
+      if (p.matcher(m.getFileName().toString()).matches()) {
+        Files.delete(m);
+      }
+    }
+    deleteDirIfEmpty(dataset.resolve(DIR));
+  }
+
   /** Every task marker in {@code dataset}, by file name. */
   public static List<Path> markers(Path dataset) throws IOException {
     Path d = dataset.resolve(DIR);

@@ -262,13 +262,20 @@ public final class FolderLock implements AutoCloseable {
     while (true) {
       boolean blockedByMember = false;
       if (tryLockFile(main, true, null)) {
-        // The member directory may have been cleaned by an exclusive holder meanwhile.
-        Files.createDirectories(mine.getParent());
-        if (tryLockFile(mine, false, me)) {
+        boolean got = false;
+        try {
+          // The member directory may have been cleaned by an exclusive holder meanwhile.
+          Files.createDirectories(mine.getParent());
+          got = tryLockFile(mine, false, me);
+        } finally {
+          if (!got) {
+            unlockFile(main);
+          }
+        }
+        if (got) {
           return new FolderLock(dir, List.of(mine, main), me);
         }
         blockedByMember = true;
-        unlockFile(main);
       }
       if (System.nanoTime() >= deadline) {
         if (blockedByMember) {
@@ -320,7 +327,7 @@ public final class FolderLock implements AutoCloseable {
 
   /** Releases the lock; idempotent. */
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
     if (closed) {
       return;
     }
