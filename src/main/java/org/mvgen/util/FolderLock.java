@@ -288,9 +288,9 @@ public final class FolderLock implements AutoCloseable {
   }
 
   /**
-   * The processes holding {@code dir}'s lock now, in any mode (empty when it is free). Briefly
-   * locks members' files to tell live ones from stale ones. Where the lock files cannot be opened
-   * for writing, only exclusive holders are seen.
+   * The processes holding {@code dir}'s lock now, in any mode, each once (empty when it is free).
+   * Briefly locks members' files to tell live ones from stale ones. Where the lock files cannot be
+   * opened for writing, only exclusive holders are seen.
    */
   public static List<Holder> holders(Path dir) throws IOException {
     List<Holder> live = new ArrayList<>();
@@ -303,9 +303,11 @@ public final class FolderLock implements AutoCloseable {
         // cleaned meanwhile
       }
       files.sort(null);
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (Path f : files) {
         if (isLocked(f)) {
-          readHolder(f).ifPresent(live::add);
+          // A process holding several members (a task and the source it writes) is named once.
+          readHolder(f).filter(h -> seen.add(h.pid() + "@" + h.host())).ifPresent(live::add);
         }
       }
     }
