@@ -99,6 +99,18 @@ public final class Ingest {
               ? FolderLock.acquire(
                   cfg.out(), FolderLock.currentCommand(), FolderLock.DEFAULT_PATIENCE)
               : ShardedJob.lockTask(cfg.out(), "ingest", shard);
+    } catch (java.nio.file.FileSystemException e) {
+      // e.g. "Permission denied", "Read-only file system": the reason, the path once.
+      throw new DatasetFormatException(
+          "Cannot write to dataset "
+              + cfg.out()
+              + " ("
+              + (e.getFile() != null ? e.getFile() + ": " : "")
+              + (e.getReason() != null ? e.getReason() : e.getMessage())
+              + ")."
+              + diskHint(e)
+              + " Choose another --out folder on a writable disk.",
+          e);
     } catch (IOException e) {
       throw new DatasetFormatException(
           "Cannot lock dataset " + cfg.out() + ": " + e.getMessage() + diskHint(e), e);
@@ -283,6 +295,7 @@ public final class Ingest {
           manifest = writer.isEmpty() ? null : writer.finish(cfg.split());
           if (manifest != null) {
             Splits.fallback(manifest.sources().size(), cfg.split()).ifPresent(warnings::add);
+            ShardedJob.clearKind(cfg.out(), "ingest"); // a sharded job's, now in the manifest
           }
         } catch (IOException e) {
           throw new DatasetFormatException(

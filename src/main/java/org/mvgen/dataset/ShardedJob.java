@@ -75,12 +75,14 @@ public final class ShardedJob {
 
   /**
    * Takes a source (or any other item) of a task's share, or returns null if another process is
-   * writing it now.
+   * writing it now. Waits a second first: a process that only looks at the locks (a refused writer
+   * naming the holders, {@code dataset check}) holds an item's lock for a moment, and must not make
+   * a task skip its source.
    */
   public static FolderLock lockItem(Path dataset, String item) throws IOException {
     try {
       return FolderLock.acquireShared(
-          dataset, member(item), FolderLock.currentCommand(), Duration.ZERO);
+          dataset, member(item), FolderLock.currentCommand(), Duration.ofSeconds(1));
     } catch (FolderLock.InUseException e) {
       return null;
     }
@@ -148,6 +150,22 @@ public final class ShardedJob {
   static void clear(Path dataset, String kind, int count) throws IOException {
     for (int i = 0; i < count; i++) {
       Files.deleteIfExists(marker(dataset, kind, new Shard(i, count)));
+    }
+    deleteDirIfEmpty(dataset.resolve(DIR));
+  }
+
+  /**
+   * Removes the markers of every job of {@code kind}: a plain run (the folder locked exclusively)
+   * has just completed the same work, so they are superseded.
+   */
+  public static void clearKind(Path dataset, String kind) throws IOException {
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(kind) + "-\\d+-of-\\d+\\.json");
+    for (Path m : markers(dataset)) {
+      if (p.matcher(m.getFileName().toString()).matches()) {
+        Files.delete(m);
+      }
     }
     deleteDirIfEmpty(dataset.resolve(DIR));
   }

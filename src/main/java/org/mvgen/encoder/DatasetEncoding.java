@@ -168,6 +168,7 @@ public final class DatasetEncoding {
     }
     EncoderRecord r = record(ds, enc, recordedSpec, info);
     ds.recordEncoder(r);
+    ShardedJob.clearKind(ds.dir(), "encode-" + id); // a sharded encode's, now recorded
     return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9, null);
   }
 

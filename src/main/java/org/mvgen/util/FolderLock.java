@@ -262,13 +262,20 @@ public final class FolderLock implements AutoCloseable {
     while (true) {
       boolean blockedByMember = false;
       if (tryLockFile(main, true, null)) {
-        // The member directory may have been cleaned by an exclusive holder meanwhile.
-        Files.createDirectories(mine.getParent());
-        if (tryLockFile(mine, false, me)) {
+        boolean got = false;
+        try {
+          // The member directory may have been cleaned by an exclusive holder meanwhile.
+          Files.createDirectories(mine.getParent());
+          got = tryLockFile(mine, false, me);
+        } finally {
+          if (!got) {
+            unlockFile(main);
+          }
+        }
+        if (got) {
           return new FolderLock(dir, List.of(mine, main), me);
         }
         blockedByMember = true;
-        unlockFile(main);
       }
       if (System.nanoTime() >= deadline) {
         if (blockedByMember) {
@@ -281,8 +288,9 @@ public final class FolderLock implements AutoCloseable {
   }
 
   /**
-   * The processes holding {@code dir}'s lock now, in any mode (empty when it is free). Briefly
-   * locks members' files to tell live ones from stale ones.
+   * The processes holding {@code dir}'s lock now, in any mode, each once (empty when it is free).
+   * Briefly locks members' files to tell live ones from stale ones. Where the lock files cannot be
+   * opened for writing, only exclusive holders are seen.
    */
   public static List<Holder> holders(Path dir) throws IOException {
     List<Holder> live = new ArrayList<>();
@@ -295,9 +303,11 @@ public final class FolderLock implements AutoCloseable {
         // cleaned meanwhile
       }
       files.sort(null);
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (Path f : files) {
         if (isLocked(f)) {
-          readHolder(f).ifPresent(live::add);
+          // A process holding several members (a task and the source it writes) is named once.
+          readHolder(f).filter(h -> seen.add(h.pid() + "@" + h.host())).ifPresent(live::add);
         }
       }
     }
@@ -319,7 +329,7 @@ public final class FolderLock implements AutoCloseable {
 
   /** Releases the lock; idempotent. */
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
     if (closed) {
       return;
     }
@@ -465,13 +475,23 @@ public final class FolderLock implements AutoCloseable {
         return false;
       }
       FileChannel ch;
+      boolean writable = true;
       try {
         ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
       } catch (NoSuchFileException e) {
         return false;
+      } catch (IOException e) {
+        // Read-only (another user's dataset, a read-only disk): a shared lock still sees an
+        // exclusive holder, though not other shared ones.
+        writable = false;
+        try {
+          ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException again) {
+          return false; // cannot tell: say free rather than fail a read-only inspection
+        }
       }
-      try (ch) {
-        FileLock lock = ch.tryLock(0, Long.MAX_VALUE, false);
+      try (FileChannel c = ch) {
+        FileLock lock = c.tryLock(0, Long.MAX_VALUE, !writable);
         if (lock == null) {
           return true;
         }

@@ -185,6 +185,19 @@ class ShardedIngestTest {
   }
 
   @Test
+  void aPlainIngestCompletesAHalfDoneJobAndSupersedesItsMarkers(@TempDir Path tmp)
+      throws Exception {
+    Path out = tmp.resolve("ds");
+    Ingest.run(config(out), new Shard(0, 2), Progress.SILENT);
+    assertFalse(DatasetCheck.run(out, false, Progress.SILENT).ok());
+    Ingest.Result r = Ingest.run(config(out), Progress.SILENT);
+    assertEquals(5, r.manifest().sources().size());
+    DatasetCheck.Report rep = DatasetCheck.run(out, false, Progress.SILENT);
+    assertTrue(rep.ok(), rep.problems().toString());
+    assertFalse(Files.exists(out.resolve(ShardedJob.DIR)));
+  }
+
+  @Test
   void anEncodeIsRefusedWhileAnIngestHoldsTheDataset(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("ds");
     Ingest.run(config(out), Progress.SILENT);

@@ -120,8 +120,10 @@ class FolderLockTest {
     assertEquals(1, same.holders().size());
     assertEquals(a.pid(), same.holders().get(0).pid());
 
-    // A third member joins from this JVM while the others hold theirs.
-    try (FolderLock c = FolderLock.acquireShared(dir, "shard-2-of-3", "c", Duration.ZERO)) {
+    // A third member joins from this JVM while the others hold theirs; this JVM's second member
+    // (as a task holds the source it writes) does not count it twice.
+    try (FolderLock c = FolderLock.acquireShared(dir, "shard-2-of-3", "c", Duration.ZERO);
+        FolderLock d = FolderLock.acquireShared(dir, "source-x", "c", Duration.ZERO)) {
       assertEquals(3, FolderLock.holders(dir).size());
     }
     a.destroyForcibly().waitFor();
