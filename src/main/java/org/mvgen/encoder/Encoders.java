@@ -83,14 +83,24 @@ public final class Encoders {
     if (hop <= 0 || bands <= 0 || window <= 0) {
       throw new EncoderException("Encoder spec " + s + ": hop, bands and window must be positive");
     }
+    double fmin = s.doubleOption("fmin", config.getDouble("encoder.mel_fmin"));
+    double fmax = s.doubleOption("fmax", config.getDouble("encoder.mel_fmax"));
+    double top = Math.min(fmax, sr / 2.0);
+    if (!(fmin >= 0) || !(fmax > 0) || !(fmin < top)) {
+      throw new EncoderException(
+          String.format(
+              java.util.Locale.ROOT,
+              "Mel band edges out of range: fmin = %s Hz (%s) must be at least 0 and below fmax ="
+                  + " %s Hz (%s), itself capped at half the sample rate (%s Hz). Fix them in your"
+                  + " config file or with --set encoder.mel_fmin=... / encoder.mel_fmax=...",
+              fmin,
+              s.options().containsKey("fmin") ? "fmin= in spec " + s : "encoder.mel_fmin",
+              fmax,
+              s.options().containsKey("fmax") ? "fmax= in spec " + s : "encoder.mel_fmax",
+              sr / 2.0));
+    }
     try {
-      return new MelEncoder.Params(
-          sr,
-          window,
-          hop,
-          bands,
-          s.doubleOption("fmin", config.getDouble("encoder.mel_fmin")),
-          s.doubleOption("fmax", config.getDouble("encoder.mel_fmax")));
+      return new MelEncoder.Params(sr, window, hop, bands, fmin, fmax);
     } catch (IllegalArgumentException e) {
       throw new EncoderException("Encoder spec " + s + ": " + e.getMessage(), e);
     }
