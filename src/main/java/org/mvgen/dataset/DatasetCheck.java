@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.mvgen.MvgenIOException;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.util.AtomicFiles;
 import org.mvgen.util.Hashing;
@@ -245,6 +246,8 @@ public final class DatasetCheck {
           for (long i = src.firstPair(); i < src.firstPair() + src.pairs(); i++) {
             try {
               ds.rgb(i);
+            } catch (MvgenIOException e) {
+              problems.add(e.getMessage());
             } catch (IOException e) {
               problems.add(
                   "pair "

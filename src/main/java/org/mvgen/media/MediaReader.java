@@ -331,7 +331,7 @@ public final class MediaReader implements AutoCloseable {
       try {
         f = grabber.grabFrame(wantAudio, wantVideo, true, false, false);
       } catch (FrameGrabber.Exception | RuntimeException e) {
-        problem = e.getMessage();
+        problem = ffmpegReason(e);
         break;
       }
       if (f == null) {
