@@ -141,7 +141,7 @@ public final class Encoders {
     MelEncoder.Params p = melParams(s, config);
     String pcaOpt = s.options().get("pca");
     if (pcaOpt == null) {
-      return new MelEncoder(p, null, s.toString());
+      return newMel(p, null, s);
     }
     if (pcaToFit(s) > 0) {
       throw new EncoderException(
@@ -181,6 +181,22 @@ public final class Encoders {
               + pca.inputs()
               + " in the spec or encoder.mel_bands");
     }
-    return new MelEncoder(p, pca, s.toString());
+    return newMel(p, pca, s);
+  }
+
+  /** A mel encoder; settings its features refuse (a window too short) name the spec. */
+  private static MelEncoder newMel(MelEncoder.Params p, Pca pca, EncoderSpec s)
+      throws EncoderException {
+    try {
+      return new MelEncoder(p, pca, s.toString());
+    } catch (IllegalArgumentException e) {
+      throw new EncoderException(
+          "Encoder spec "
+              + s
+              + ": "
+              + e.getMessage()
+              + ". Fix the spec's options or the encoder.mel_* and audio.* settings.",
+          e);
+    }
   }
 }

@@ -147,6 +147,12 @@ class UserErrorsTest {
             "encoder.mel_fmin",
             "half the sample rate"),
         c(
+            "mel window too short",
+            none,
+            "encode {ds} --encoder mel?window=1",
+            "mel?window=1",
+            "window (1)"),
+        c(
             "eval.max_pairs 0",
             none,
             "eval {dir}/run --dataset {ds} --set eval.max_pairs=0",
