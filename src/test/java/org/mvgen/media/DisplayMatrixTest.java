@@ -54,6 +54,29 @@ class DisplayMatrixTest {
     assertArrayEquals(numbers(), codes(tagged), "mvgen's frames of the tagged video");
   }
 
+  /**
+   * Files of older tools carry a {@code rotate} tag (degrees clockwise) instead of a matrix; FFmpeg
+   * keeps it as stream metadata (Matroska: {@code ROTATE}) without applying it.
+   */
+  @Test
+  void olderRotateTagIsApplied(@TempDir Path dir) throws Exception {
+    Path upright = dir.resolve("upright.mkv");
+    TestMedia.write(upright, TestMedia.Spec.lossless(FRAMES, 25, 0, new long[] {}));
+    Path turned = dir.resolve("turned.mkv");
+    FfmpegProgram.run(
+        List.of(
+            "-i",
+            upright.toString(),
+            "-vf",
+            "transpose=cclock",
+            "-c:v",
+            "ffv1",
+            "-metadata:s:v",
+            "rotate=90",
+            turned.toString()));
+    assertArrayEquals(numbers(), codes(turned));
+  }
+
   @Test
   void uprightVideoIsUnchanged(@TempDir Path dir) throws Exception {
     Path upright = dir.resolve("upright.mkv");
