@@ -1,6 +1,5 @@
 package org.mvgen.dataset;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ public final class ManifestFile {
       tree = Json.MAPPER.readTree(Files.readAllBytes(mf));
     } catch (IOException e) {
       throw new DatasetFormatException(
-          mf + " is not a readable manifest (" + jsonReason(e) + "). " + advice(dir), e);
+          mf + " is not a readable manifest (" + Json.reason(e) + "). " + advice(dir), e);
     }
     if (tree == null || !tree.isObject()) {
       throw new DatasetFormatException(
@@ -61,7 +60,7 @@ public final class ManifestFile {
       return Json.MAPPER.treeToValue(tree, Manifest.class);
     } catch (IOException | RuntimeException e) {
       throw new DatasetFormatException(
-          mf + " is not a readable manifest (" + jsonReason(e) + "). " + advice(dir), e);
+          mf + " is not a readable manifest (" + Json.reason(e) + "). " + advice(dir), e);
     }
   }
 
@@ -76,25 +75,5 @@ public final class ManifestFile {
     return "Run 'mvgen dataset check "
         + dir
         + "'; an interrupted ingest is completed by running it again with the same inputs.";
-  }
-
-  /**
-   * What is wrong with a JSON file, in a user's words: Jackson's own message names its internal
-   * source objects and options; only the reason and the line and column are kept.
-   */
-  public static String jsonReason(Throwable e) {
-    if (e instanceof JsonProcessingException j) {
-      String why = j.getOriginalMessage();
-      int nl = why == null ? -1 : why.indexOf('\n');
-      why = why == null ? "malformed JSON" : nl >= 0 ? why.substring(0, nl) : why;
-      if (why.length() > 160) {
-        why = why.substring(0, 160) + "...";
-      }
-      var loc = j.getLocation();
-      return loc == null
-          ? why
-          : why + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 }

@@ -162,7 +162,12 @@ public record DecoderBundle(
           new LatentNorm(floats(n.get("latentMean")), floats(n.get("latentStd"))),
           training == null ? Map.of() : training);
     } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException(file + " has an unreadable bundle.json: " + e.getMessage(), e);
+      throw new ModelLoadException(
+          file
+              + " has an unreadable bundle.json ("
+              + org.mvgen.util.Json.reason(e)
+              + "): the model is damaged. Train again, or copy the model again.",
+          e);
     }
   }
 

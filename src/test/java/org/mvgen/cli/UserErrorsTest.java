@@ -127,6 +127,13 @@ class UserErrorsTest {
             "eval {dir}/run --dataset {ds}",
             "{dir}/run/model.mvgen",
             "weights.bin ends early"),
+        c(
+            "model whose bundle.json is not JSON, eval",
+            dir -> replaceEntry(makeModel(dir), "bundle.json", "{\"format\": 1,".getBytes()),
+            "eval {dir}/run --dataset {ds}",
+            "{dir}/run/model.mvgen",
+            "bundle.json",
+            "line 1"),
         // Settings out of range.
         c(
             "mel_fmin below 0",
@@ -316,6 +323,21 @@ class UserErrorsTest {
             spec, id, "mel", org.mvgen.decoder.LatentNorm.identity(64), Map.of())
         .write(m, new org.mvgen.decoder.DecoderNet(spec));
     return m;
+  }
+
+  /** Rewrites the bundle with {@code name} holding {@code data}. */
+  static void replaceEntry(Path bundle, String name, byte[] data) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(bundle));
+        ZipOutputStream z = new ZipOutputStream(out)) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        byte[] old = in.readAllBytes();
+        z.putNextEntry(new ZipEntry(e.getName()));
+        z.write(e.getName().equals(name) ? data : old);
+        z.closeEntry();
+      }
+    }
+    Files.write(bundle, out.toByteArray());
   }
 
   /** Rewrites the bundle with its weights.bin cut to half. */
