@@ -52,6 +52,24 @@ public final class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Config c = common.config();
     c = CommonOptions.override(c, "eval.max_pairs", maxPairs, "--max-pairs");
+    for (String key :
+        new String[] {
+          "eval.max_pairs", "eval.block_length", "eval.mean_frames", "eval.neighbours"
+        }) {
+      if (c.getLong(key) < 1 || c.getLong(key) > Integer.MAX_VALUE) {
+        throw new org.mvgen.config.ConfigException(
+            key
+                + " = "
+                + c.getLong(key)
+                + " (from "
+                + c.entry(key).origin()
+                + ") must be a positive whole number: fix it in your config file or with --set "
+                + key
+                + "=N"
+                + (key.equals("eval.max_pairs") ? " (or --max-pairs N)" : "")
+                + ".");
+      }
+    }
     Path bundle = run.resolve(DecoderBundle.FILE_NAME);
     DecoderBundle info = DecoderBundle.read(bundle);
     Path data = dataset;

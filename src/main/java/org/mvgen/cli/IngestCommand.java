@@ -96,7 +96,36 @@ public final class IngestCommand implements Callable<Integer> {
     c = CommonOptions.override(c, "dataset.val_fraction", valFraction, "--val-fraction");
     IngestConfig cfg = ingestConfig(c, inputs, out);
     PrintWriter o = spec.commandLine().getOut();
-    Ingest.Result r = Ingest.run(cfg, share, ProgressBars.console(System.err));
+    Ingest.Result r;
+    // Ctrl-C (SIGINT, SIGTERM) ends the JVM at once with 130; sources finished before it are kept
+    // (each is complete on disk before the next starts), so the way on is to run it again.
+    java.util.concurrent.atomic.AtomicBoolean finished =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    PrintWriter err = spec.commandLine().getErr();
+    Thread hook =
+        new Thread(
+            () -> {
+              if (!finished.get()) {
+                err.println();
+                err.println(
+                    "mvgen: ingest interrupted. Videos finished so far are kept in "
+                        + out
+                        + "; run the same command again to resume (finished videos are skipped).");
+                err.flush();
+              }
+            },
+            "mvgen-ingest-interrupted");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      r = Ingest.run(cfg, share, ProgressBars.console(System.err));
+    } finally {
+      finished.set(true);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // The JVM is already shutting down.
+      }
+    }
     for (String w : r.warnings()) {
       spec.commandLine().getErr().println("warning: " + w);
     }

@@ -1,9 +1,11 @@
 package org.mvgen.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.mvgen.MvgenException;
+import org.mvgen.MvgenIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -104,18 +106,40 @@ public final class Main implements Runnable {
     private Exit() {}
   }
 
-  /** Maps mvgen's exceptions to messages and exit codes; {@code --verbose} adds stack traces. */
+  /**
+   * Maps mvgen's exceptions to messages and exit codes; {@code --verbose} adds stack traces. A
+   * user's condition is exit code 1 wherever it was raised: an {@link MvgenException} or {@link
+   * MvgenIOException} anywhere in the cause chain (they cross worker threads wrapped), or a full
+   * disk. Anything else is a bug: exit code 3.
+   */
   static final class ErrorHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
       boolean verbose = isVerbose(parsed);
       PrintWriter err = cl.getErr();
-      if (ex instanceof MvgenException) {
-        err.println("mvgen: " + ex.getMessage());
+      Throwable user = userError(ex);
+      if (user != null) {
+        err.println("mvgen: " + user.getMessage());
+        Throwable cause = user.getCause();
         if (verbose) {
           ex.printStackTrace(err);
-        } else if (ex.getCause() != null && ex.getCause().getMessage() != null) {
-          err.println("  cause: " + ex.getCause().getMessage());
+        } else if (cause != null
+            && cause.getMessage() != null
+            && !isLibraryInternal(cause)
+            && !user.getMessage().contains(cause.getMessage())) {
+          err.println("  cause: " + cause.getMessage());
+        }
+        err.flush();
+        return Exit.INPUT;
+      }
+      String full = diskFull(ex);
+      if (full != null) {
+        err.println(
+            "mvgen: the disk is full"
+                + (full.isEmpty() ? "" : " (writing " + full + ")")
+                + ". Free some space and run the same command again.");
+        if (verbose) {
+          ex.printStackTrace(err);
         }
         err.flush();
         return Exit.INPUT;
@@ -128,6 +152,38 @@ public final class Main implements Runnable {
       }
       err.flush();
       return Exit.INTERNAL;
+    }
+
+    /** The first mvgen user error in the cause chain of {@code ex}, or null. */
+    static Throwable userError(Throwable ex) {
+      int depth = 0;
+      for (Throwable t = ex; t != null && depth < 32; t = t.getCause(), depth++) {
+        if (t instanceof MvgenException || t instanceof MvgenIOException) {
+          return t;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * When the cause chain of {@code ex} says the disk is full: the file being written (empty when
+     * unknown); else null.
+     */
+    static String diskFull(Throwable ex) {
+      int depth = 0;
+      for (Throwable t = ex; t != null && depth < 32; t = t.getCause(), depth++) {
+        String m = String.valueOf(t.getMessage());
+        if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+          return t instanceof FileSystemException f && f.getFile() != null ? f.getFile() : "";
+        }
+      }
+      return null;
+    }
+
+    /** Exceptions whose messages describe a library's internals rather than the user's file. */
+    private static boolean isLibraryInternal(Throwable t) {
+      String n = t.getClass().getName();
+      return n.startsWith("com.fasterxml.") || n.startsWith("org.bytedeco.");
     }
 
     private static boolean isVerbose(ParseResult parsed) {

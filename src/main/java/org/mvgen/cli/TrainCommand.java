@@ -136,7 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
     c = CommonOptions.override(c, "train.time", time, "--time");
     PrintWriter o = spec.commandLine().getOut();
     try (Dataset ds = Dataset.open(dataset)) {
-      EncoderRecord enc = ds.encoder(encoder);
+      EncoderRecord enc = DatasetEncoding.find(ds, encoder, c);
       DatasetPairs train = DatasetPairs.of(ds, enc.id(), Split.TRAIN);
       DatasetPairs val = DatasetPairs.of(ds, enc.id(), Split.VALIDATION);
       if (train.size() == 0) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.mvgen.MvgenIOException;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.util.Json;
 
@@ -90,31 +91,7 @@ public final class Dataset implements AutoCloseable {
               + dir
               + " to complete it.");
     }
-    Manifest m;
-    try {
-      m = Json.read(mf, Manifest.class);
-    } catch (IOException e) {
-      throw new DatasetFormatException(
-          mf
-              + " is not a readable manifest: "
-              + e.getMessage()
-              + ". Run 'mvgen dataset check "
-              + dir
-              + "'.",
-          e);
-    }
-    if (!Manifest.FORMAT.equals(m.format())) {
-      throw new DatasetFormatException(mf + " is not an mvgen dataset manifest.");
-    }
-    if (m.version() > Manifest.VERSION) {
-      throw new DatasetFormatException(
-          dir
-              + " is dataset format version "
-              + m.version()
-              + "; this mvgen reads up to "
-              + Manifest.VERSION
-              + ". Update mvgen.");
-    }
+    Manifest m = ManifestFile.read(dir);
     return new Dataset(dir, m);
   }
 
@@ -209,20 +186,37 @@ public final class Dataset implements AutoCloseable {
     return out;
   }
 
-  /** The stored (compressed) image of a pair. */
+  /**
+   * The stored (compressed) image of a pair. A damaged or short shard or index fails with a {@link
+   * MvgenIOException} naming the file, the pair and what to do.
+   */
   public byte[] imageBytes(long pair) throws IOException {
     Source s = sourceOf(pair);
     Npy.Array idx = index(s);
     long k = pair - s.firstPair();
-    int shard = (int) idx.getLong(k * 3);
+    long shard = idx.getLong(k * 3);
     long offset = idx.getLong(k * 3 + 1);
-    int len = (int) idx.getLong(k * 3 + 2);
-    FileChannel ch = shard(s, shard);
-    ByteBuffer b = ByteBuffer.allocate(len);
+    long len = idx.getLong(k * 3 + 2);
+    List<Manifest.ShardEntry> list = manifest.sources().get(s.index()).shards();
+    if (shard < 0 || shard >= list.size() || offset < 0 || len <= 0 || len > Integer.MAX_VALUE) {
+      throw damaged(
+          s,
+          k,
+          dir.resolve(manifest.sources().get(s.index()).indexFile()),
+          "its index row points nowhere (shard " + shard + ", offset " + offset + ")",
+          null);
+    }
+    Path file = dir.resolve(list.get((int) shard).file());
+    FileChannel ch;
+    try {
+      ch = shard(s, (int) shard);
+    } catch (IOException e) {
+      throw damaged(s, k, file, "the shard cannot be opened (" + e.getMessage() + ")", e);
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) len);
     while (b.hasRemaining()) {
       if (ch.read(b, offset + b.position()) < 0) {
-        throw new IOException(
-            "shard " + shard + " of source " + s.id() + " ends early; run 'mvgen dataset check'");
+        throw damaged(s, k, file, "the shard ends before the pair's image (it is truncated)", null);
       }
     }
     return b.array();
@@ -230,7 +224,49 @@ public final class Dataset implements AutoCloseable {
 
   /** The frame of a pair as packed RGB, {@code frameSize² * 3} bytes. */
   public byte[] rgb(long pair) throws IOException {
-    return ImageCodec.decode(imageBytes(pair), params().frameSize());
+    byte[] bytes = imageBytes(pair);
+    try {
+      return ImageCodec.decode(bytes, params().frameSize());
+    } catch (IOException | RuntimeException e) {
+      Source s = sourceOf(pair);
+      long k = pair - s.firstPair();
+      int shard = (int) index(s).getLong(k * 3);
+      Path file = dir.resolve(manifest.sources().get(s.index()).shards().get(shard).file());
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw damaged(s, k, file, "its image does not decode (" + why + ")", e);
+    }
+  }
+
+  /**
+   * A damaged stored file: names the file, the pair and how to repair the dataset. {@code k} is the
+   * pair's frame within its source, or -1 when the whole source is concerned.
+   */
+  MvgenIOException damaged(Source s, long k, Path file, String what, Throwable cause) {
+    String where =
+        (k >= 0 ? "Pair " + k + " of source " : "Source ")
+            + s.name()
+            + " ("
+            + s.id()
+            + ") in dataset "
+            + dir
+            + ": "
+            + file
+            + ": "
+            + what
+            + ". ";
+    return new MvgenIOException(where + repairAdvice(s), cause);
+  }
+
+  private String repairAdvice(Source s) {
+    return "The dataset is damaged: 'mvgen dataset check "
+        + dir
+        + "' lists every damaged file. To rebuild this source, delete "
+        + dir.resolve("sources").resolve(s.id() + ".json")
+        + " and run 'mvgen ingest' again with its video ("
+        + s.name()
+        + ") and --out "
+        + dir
+        + ".";
   }
 
   /** The audio window of a pair ({@link Alignment}), zero-padded before the audio starts. */
@@ -238,24 +274,101 @@ public final class Dataset implements AutoCloseable {
     Source s = sourceOf(pair);
     long k = pair - s.firstPair();
     Alignment a = params().alignment();
-    return audio(s).read(a.start(k), a.window());
+    AudioTrack track = audio(s);
+    float[] w = track.read(a.start(k), a.window());
+    int bad = NonFinite.first(w, 0, w.length);
+    if (bad >= 0) {
+      throw nonFiniteAudio(s, track.file(), a.start(k) + bad, w[bad]);
+    }
+    return w;
   }
 
-  /** Random access to a source's whole audio track. */
+  /**
+   * A stored audio sample that is NaN or infinite: names the WAV, the sample and its time, and what
+   * to do (no encoder can use it, and it would poison a PCA fitted on the dataset).
+   */
+  public MvgenIOException nonFiniteAudio(Source s, Path wav, long sample, float value) {
+    return new MvgenIOException(
+        wav
+            + " (source "
+            + s.name()
+            + ", "
+            + s.id()
+            + ", dataset "
+            + dir
+            + "): audio sample "
+            + sample
+            + " ("
+            + NonFinite.seconds(sample, params().sampleRate())
+            + ") is "
+            + value
+            + "; the stored audio must be finite. The source video's own audio is damaged there:"
+            + " repair or re-export it (for example with ffmpeg), delete "
+            + dir.resolve("sources").resolve(s.id() + ".json")
+            + " and run 'mvgen ingest' again with it and --out "
+            + dir
+            + " (or leave it out).");
+  }
+
+  /**
+   * Random access to a source's whole audio track. Fails, naming the file, when it is not the
+   * stored WAV the manifest describes (missing, damaged, or shorter or longer than recorded).
+   */
   public synchronized AudioTrack audio(Source s) throws IOException {
     if (audio[s.index()] == null) {
-      audio[s.index()] = AudioTrack.open(dir.resolve("audio").resolve(s.id() + ".wav"));
+      Path wav = dir.resolve("audio").resolve(s.id() + ".wav");
+      AudioTrack a;
+      try {
+        a = AudioTrack.open(wav);
+      } catch (IOException e) {
+        throw damaged(s, -1, wav, "the audio cannot be read (" + e.getMessage() + ")", e);
+      }
+      if (a.length() != s.audioSamples() || a.sampleRate() != params().sampleRate()) {
+        long len = a.length();
+        int rate = a.sampleRate();
+        a.close();
+        throw damaged(
+            s,
+            -1,
+            wav,
+            len != s.audioSamples()
+                ? "it holds "
+                    + len
+                    + " audio samples, the manifest records "
+                    + s.audioSamples()
+                    + (len < s.audioSamples() ? " (the file is truncated)" : "")
+                : "it is at " + rate + " Hz, the dataset at " + params().sampleRate() + " Hz",
+            null);
+      }
+      audio[s.index()] = a;
     }
     return audio[s.index()];
   }
 
   private synchronized Npy.Array index(Source s) throws IOException {
     if (indexes[s.index()] == null) {
+      Path f = dir.resolve("index").resolve(s.id() + ".npy");
+      Npy.Array a;
       try {
-        indexes[s.index()] = Npy.read(dir.resolve("index").resolve(s.id() + ".npy"));
+        a = Npy.read(f);
       } catch (DatasetFormatException e) {
-        throw new IOException(e.getMessage(), e);
+        throw damaged(s, -1, f, "the index cannot be read (" + e.getMessage() + ")", e);
       }
+      if (a.rows() != s.pairs() || a.cols() != 3) {
+        throw damaged(
+            s,
+            -1,
+            f,
+            "the index has shape ("
+                + a.rows()
+                + ", "
+                + a.cols()
+                + "), expected ("
+                + s.pairs()
+                + ", 3)",
+            null);
+      }
+      indexes[s.index()] = a;
     }
     return indexes[s.index()];
   }
@@ -284,12 +397,37 @@ public final class Dataset implements AutoCloseable {
     return ids;
   }
 
-  /** The record of an encoder's latents; fails with the ids present when there is none. */
+  /**
+   * The record of an encoder's latents, by id or by the spec it was encoded with. Fails with the
+   * ids present when there is none, and when a spec matches several sets (the same spec encoded
+   * with other settings): then the id decides.
+   */
   public EncoderRecord encoder(String encoderId) throws DatasetFormatException {
+    List<EncoderRecord> bySpec = new ArrayList<>();
     for (EncoderRecord e : manifest.encoders()) {
-      if (e.id().equals(encoderId) || e.spec().equals(encoderId)) {
+      if (e.id().equals(encoderId)) {
         return e;
       }
+      if (e.spec().equals(encoderId)) {
+        bySpec.add(e);
+      }
+    }
+    if (bySpec.size() == 1) {
+      return bySpec.get(0);
+    }
+    if (bySpec.size() > 1) {
+      throw new DatasetFormatException(
+          "Dataset "
+              + dir
+              + " has "
+              + bySpec.size()
+              + " sets of latents encoded with '"
+              + encoderId
+              + "' and different settings: "
+              + bySpec.stream().map(EncoderRecord::id).toList()
+              + ". Pass the id of the one you mean (for example --encoder "
+              + bySpec.get(bySpec.size() - 1).id()
+              + ").");
     }
     throw new DatasetFormatException(
         "Dataset "
@@ -324,6 +462,30 @@ public final class Dataset implements AutoCloseable {
                 + " --encoder "
                 + r.spec()
                 + "' again.");
+      }
+      float[] row = new float[a.cols()];
+      for (long k = 0; k < a.rows(); k++) {
+        a.row(k, row, 0);
+        int bad = NonFinite.first(row, 0, row.length);
+        if (bad >= 0) {
+          throw new DatasetFormatException(
+              latentFile(r.id(), s)
+                  + ": the latent of pair "
+                  + k
+                  + " of source "
+                  + s.name()
+                  + " ("
+                  + s.id()
+                  + ") holds "
+                  + row[bad]
+                  + " (value "
+                  + bad
+                  + "); latents must be finite. Run 'mvgen encode "
+                  + dir
+                  + " --encoder "
+                  + r.spec()
+                  + "' again: it recomputes them, and names the audio if that is the cause.");
+        }
       }
       arrays[s.index()] = a;
     }

@@ -8,11 +8,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.mvgen.MvgenIOException;
 import org.mvgen.audio.AudioTrack;
 import org.mvgen.util.AtomicFiles;
 import org.mvgen.util.FolderLock;
 import org.mvgen.util.Hashing;
-import org.mvgen.util.Json;
 import org.mvgen.util.Progress;
 
 /**
@@ -37,7 +37,12 @@ public final class DatasetCheck {
     }
   }
 
-  public static Report run(Path dir, boolean deep, Progress.Factory progress) throws IOException {
+  /**
+   * Checks {@code dir}. A dataset of a newer format version is not checked: it fails with a {@link
+   * ManifestFile.NewerFormatException} naming the version.
+   */
+  public static Report run(Path dir, boolean deep, Progress.Factory progress)
+      throws IOException, DatasetFormatException {
     List<String> problems = new ArrayList<>();
     boolean complete = true;
     if (!Files.isDirectory(dir)) {
@@ -90,9 +95,11 @@ public final class DatasetCheck {
     }
     Manifest m;
     try {
-      m = Json.read(mf, Manifest.class);
-    } catch (IOException e) {
-      problems.add(mf + " is not a readable manifest: " + e.getMessage());
+      m = ManifestFile.read(dir);
+    } catch (ManifestFile.NewerFormatException e) {
+      throw e;
+    } catch (DatasetFormatException e) {
+      problems.add(e.getMessage());
       return new Report(false, problems, 0, 0);
     }
     Set<String> listed = new HashSet<>();
@@ -133,6 +140,26 @@ public final class DatasetCheck {
     return new Report(complete, problems, m.sources().size(), totalPairs);
   }
 
+  /** Where the first NaN or infinite sample of a WAV is, in words; null when there is none. */
+  static String firstNonFinite(AudioTrack a) throws IOException {
+    float[] buf = new float[1 << 16];
+    for (long start = 0; start < a.length(); start += buf.length) {
+      int n = (int) Math.min(buf.length, a.length() - start);
+      a.read(start, buf, 0, n);
+      int i = NonFinite.first(buf, 0, n);
+      if (i >= 0) {
+        return "sample "
+            + (start + i)
+            + " ("
+            + NonFinite.seconds(start + i, a.sampleRate())
+            + ") is "
+            + buf[i]
+            + "; stored audio must be finite";
+      }
+    }
+    return null;
+  }
+
   private static void checkSource(
       Path dir, Manifest m, Manifest.SourceEntry s, boolean deep, List<String> problems)
       throws IOException {
@@ -147,6 +174,21 @@ public final class DatasetCheck {
       }
       if (a.sampleRate() != m.params().sampleRate()) {
         problems.add(wav + " is at " + a.sampleRate() + " Hz, not " + m.params().sampleRate());
+      }
+      if (deep) {
+        String bad = firstNonFinite(a);
+        if (bad != null) {
+          problems.add(
+              wav
+                  + ": "
+                  + bad
+                  + " (source "
+                  + s.name()
+                  + "); the source video's audio is damaged there: repair or re-export it,"
+                  + " delete "
+                  + dir.resolve("sources").resolve(s.id() + ".json")
+                  + " and ingest it again");
+        }
       }
     } catch (IOException e) {
       problems.add(wav + ": " + e.getMessage());
@@ -226,6 +268,8 @@ public final class DatasetCheck {
           for (long i = src.firstPair(); i < src.firstPair() + src.pairs(); i++) {
             try {
               ds.rgb(i);
+            } catch (MvgenIOException e) {
+              problems.add(e.getMessage());
             } catch (IOException e) {
               problems.add(
                   "pair "

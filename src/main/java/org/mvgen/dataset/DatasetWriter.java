@@ -102,6 +102,15 @@ public final class DatasetWriter implements AutoCloseable {
         throw new DatasetFormatException(
             "Cannot write to " + dir + ": permission denied. Choose another --out folder.");
       }
+      if (Files.exists(dir.resolve(Manifest.FILE))) {
+        try {
+          ManifestFile.read(dir);
+        } catch (ManifestFile.NewerFormatException e) {
+          throw e; // refused before anything is changed: finish() would rewrite it as ours
+        } catch (DatasetFormatException e) {
+          // A damaged manifest is replaced by finish(), which lists the sources on disk.
+        }
+      }
       Path pf = dir.resolve(PARAMS_FILE);
       StoredParams mine = new StoredParams(params, codec.extension(), codec.jpegQuality());
       if (Files.exists(pf)) {

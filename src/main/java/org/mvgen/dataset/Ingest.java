@@ -447,6 +447,12 @@ public final class Ingest {
         }
       } else if (Files.isRegularFile(p)) {
         items.add(p.toString());
+      } else if (Files.exists(p)) {
+        throw new MvgenException(
+            "Input "
+                + in
+                + " is not a regular file (a pipe, socket or device). Give video files, folders"
+                + " of videos, or URLs.");
       } else {
         throw new MvgenException(
             "Input " + in + " does not exist. Give video files, folders of videos, or URLs.");

@@ -34,6 +34,12 @@ public record IngestConfig(
     if (jpegQuality < 0 || jpegQuality > 100) {
       throw new IllegalArgumentException("jpegQuality (" + jpegQuality + ") must be in 0..100");
     }
+    if (decodeThreads < 0) {
+      throw new IllegalArgumentException(
+          "dataset.decode_threads ("
+              + decodeThreads
+              + ") must be 0 (FFmpeg chooses) or a number of threads");
+    }
     if (shardPairs <= 0) {
       throw new IllegalArgumentException("shardPairs (" + shardPairs + ") must be positive");
     }

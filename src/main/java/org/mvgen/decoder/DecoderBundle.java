@@ -161,7 +161,12 @@ public record DecoderBundle(
           new LatentNorm(floats(n.get("latentMean")), floats(n.get("latentStd"))),
           training == null ? Map.of() : training);
     } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException(file + " has an unreadable bundle.json: " + e.getMessage(), e);
+      throw new ModelLoadException(
+          file
+              + " has an unreadable bundle.json ("
+              + org.mvgen.util.Json.reason(e)
+              + "): the model is damaged. Train again, or copy the model again.",
+          e);
     }
   }
 
@@ -196,13 +201,24 @@ public record DecoderBundle(
     b.checkEncoder(file, encoderId);
     Torch.load();
     DecoderNet net = new DecoderNet(b.spec());
-    try (InputStream in =
-        new ByteArrayInputStream(readZip(file, "model bundle").get("weights.bin"))) {
+    byte[] weights = readZip(file, "model bundle").get("weights.bin");
+    if (weights == null) {
+      net.close();
+      throw new ModelLoadException(
+          file + " has no weights.bin: it is not a complete model. Train again, or copy it again.");
+    }
+    try (InputStream in = new ByteArrayInputStream(weights)) {
       Map<String, Tensor> w = TensorState.read(in);
       TensorState.copyInto(net.state(), w, file.toString());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       net.close();
-      throw new ModelLoadException(file + ": weights do not load: " + e.getMessage(), e);
+      String why =
+          e instanceof java.io.EOFException || e.getMessage() == null
+              ? "weights.bin ends early: the file is truncated or damaged"
+              : e.getMessage();
+      throw new ModelLoadException(
+          file + ": the weights do not load (" + why + "). Train again, or copy the model again.",
+          e);
     }
     return new Decoder(b, net, p);
   }

@@ -14,6 +14,8 @@ import org.mvgen.dataset.Alignment;
 import org.mvgen.dataset.Dataset;
 import org.mvgen.dataset.DatasetFormatException;
 import org.mvgen.dataset.EncoderRecord;
+import org.mvgen.dataset.Manifest;
+import org.mvgen.dataset.NonFinite;
 import org.mvgen.dataset.Npy;
 import org.mvgen.dataset.Shard;
 import org.mvgen.dataset.ShardedJob;
@@ -160,14 +162,39 @@ public final class DatasetEncoding {
           p.step(src.pairs());
           continue;
         }
-        Files.createDirectories(file.getParent());
         float[] z = encodeSource(ds, src, enc, p);
-        Npy.writeFloat32(file, z, src.pairs(), dim);
+        int bad = NonFinite.first(z, 0, z.length);
+        if (bad >= 0) {
+          throw new EncoderException(
+              "Encoder "
+                  + id
+                  + " gave "
+                  + z[bad]
+                  + " for pair "
+                  + bad / dim
+                  + " of source "
+                  + src.name()
+                  + " ("
+                  + src.id()
+                  + ") from finite audio; its latents were not written. Check the encoder ("
+                  + recordedSpec
+                  + ") on this audio, or use another encoder.");
+        }
+        try {
+          Files.createDirectories(file.getParent());
+          Npy.writeFloat32(file, z, src.pairs(), dim);
+        } catch (IOException e) {
+          throw writeFailed(file, e);
+        }
         encoded++;
       }
     }
     EncoderRecord r = record(ds, enc, recordedSpec, info);
-    ds.recordEncoder(r);
+    try {
+      ds.recordEncoder(r);
+    } catch (IOException e) {
+      throw writeFailed(ds.dir().resolve(Manifest.FILE), e);
+    }
     ShardedJob.clearKind(ds.dir(), "encode-" + id); // a sharded encode's, now recorded
     return new Result(r, encoded, skipped, ds.size(), (System.nanoTime() - t0) / 1e9, null);
   }
@@ -286,6 +313,54 @@ public final class DatasetEncoding {
   }
 
   /**
+   * The latents that {@code --encoder SPEC} means in {@code ds}: the set of that id, or the one set
+   * encoded with that spec. When the same spec was encoded with different settings (another {@code
+   * encoder.mel_bands}, say), the set the spec gives with the current settings; when none does,
+   * fails naming the ids present, so a model never trains on latents it did not ask for.
+   */
+  public static EncoderRecord find(Dataset ds, String spec, Config config)
+      throws EncoderException, DatasetFormatException {
+    java.util.List<EncoderRecord> same = new java.util.ArrayList<>();
+    for (EncoderRecord r : ds.manifest().encoders()) {
+      if (r.id().equals(spec)) {
+        return r;
+      }
+      if (r.spec().equals(spec)) {
+        same.add(r);
+      }
+    }
+    if (same.size() <= 1) {
+      return ds.encoder(spec); // the one set, or the message that names what there is
+    }
+    String current;
+    try (AudioEncoder e = Encoders.open(spec, forDataset(config, ds), ds.dir())) {
+      current = e.id();
+    }
+    for (EncoderRecord r : same) {
+      if (r.id().equals(current)) {
+        return r;
+      }
+    }
+    throw new EncoderException(
+        "Dataset "
+            + ds.dir()
+            + " has "
+            + same.size()
+            + " sets of latents encoded with '"
+            + spec
+            + "' and other settings: "
+            + same.stream().map(EncoderRecord::id).toList()
+            + "; the current settings give "
+            + current
+            + ", which is not among them. Pass one of those ids with --encoder, or run 'mvgen"
+            + " encode "
+            + ds.dir()
+            + " --encoder "
+            + spec
+            + "' with the current settings.");
+  }
+
+  /**
    * What a model trained on the latents of {@code r} stores of their encoder ({@link
    * Encoders#portable}): the spec is opened as {@code mvgen encode} did (the dataset's audio
    * settings, files relative to the dataset folder), and must still give the id of the latents.
@@ -314,6 +389,28 @@ public final class DatasetEncoding {
     return p;
   }
 
+  /**
+   * A failed write of a latent file or the manifest, naming the file: the latents of sources
+   * finished before it are kept, and the next run resumes.
+   */
+  private static EncoderException writeFailed(Path file, IOException e) {
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      why = f.getReason();
+    }
+    boolean full = why.contains("No space left") || why.contains("quota");
+    return new EncoderException(
+        "Writing "
+            + file
+            + " failed ("
+            + why
+            + ")."
+            + (full ? " The disk is full: free some space." : "")
+            + " Latents finished before it are kept: run the same 'mvgen encode' command again"
+            + " to resume.",
+        e);
+  }
+
   /** The config with the audio settings of the dataset, which win over the user's. */
   static Config forDataset(Config config, Dataset ds) throws EncoderException {
     var p = ds.params();
@@ -333,7 +430,17 @@ public final class DatasetEncoding {
     }
     try {
       Npy.Array a = Npy.read(file);
-      return a.rows() == rows && a.cols() == cols && a.dtype() == Npy.DType.FLOAT32;
+      if (a.rows() != rows || a.cols() != cols || a.dtype() != Npy.DType.FLOAT32) {
+        return false;
+      }
+      float[] row = new float[cols];
+      for (long k = 0; k < rows; k++) {
+        a.row(k, row, 0);
+        if (NonFinite.first(row, 0, cols) >= 0) {
+          return false; // NaN latents (of an older mvgen) are recomputed
+        }
+      }
+      return true;
     } catch (DatasetFormatException e) {
       return false; // a damaged file is recomputed
     }
@@ -352,6 +459,10 @@ public final class DatasetEncoding {
       float[] win = new float[a.window()];
       for (int k = 0; k < src.pairs(); k++) {
         audio.read(a.start(k), win, 0, win.length);
+        int bad = NonFinite.first(win, 0, win.length);
+        if (bad >= 0) {
+          throw ds.nonFiniteAudio(src, audio.file(), a.start(k) + bad, win[bad]);
+        }
         w.encodeWindow(win, 0, out, k * dim);
         if (k % 256 == 255) {
           p.step(256);
@@ -365,6 +476,10 @@ public final class DatasetEncoding {
           "Source " + src.id() + " has " + audio.length() + " samples: too long to encode at once");
     }
     float[] pcm = audio.read(0, (int) audio.length());
+    int bad = NonFinite.first(pcm, 0, pcm.length);
+    if (bad >= 0) {
+      throw ds.nonFiniteAudio(src, audio.file(), bad, pcm[bad]);
+    }
     double ratio = (double) enc.sampleRate() / a.sampleRate();
     if (enc.sampleRate() != a.sampleRate()) {
       pcm = Resampler.resample(pcm, a.sampleRate(), enc.sampleRate());

@@ -83,14 +83,24 @@ public final class Encoders {
     if (hop <= 0 || bands <= 0 || window <= 0) {
       throw new EncoderException("Encoder spec " + s + ": hop, bands and window must be positive");
     }
+    double fmin = s.doubleOption("fmin", config.getDouble("encoder.mel_fmin"));
+    double fmax = s.doubleOption("fmax", config.getDouble("encoder.mel_fmax"));
+    double top = Math.min(fmax, sr / 2.0);
+    if (!(fmin >= 0) || !(fmax > 0) || !(fmin < top)) {
+      throw new EncoderException(
+          String.format(
+              java.util.Locale.ROOT,
+              "Mel band edges out of range: fmin = %s Hz (%s) must be at least 0 and below fmax ="
+                  + " %s Hz (%s), itself capped at half the sample rate (%s Hz). Fix them in your"
+                  + " config file or with --set encoder.mel_fmin=... / encoder.mel_fmax=...",
+              fmin,
+              s.options().containsKey("fmin") ? "fmin= in spec " + s : "encoder.mel_fmin",
+              fmax,
+              s.options().containsKey("fmax") ? "fmax= in spec " + s : "encoder.mel_fmax",
+              sr / 2.0));
+    }
     try {
-      return new MelEncoder.Params(
-          sr,
-          window,
-          hop,
-          bands,
-          s.doubleOption("fmin", config.getDouble("encoder.mel_fmin")),
-          s.doubleOption("fmax", config.getDouble("encoder.mel_fmax")));
+      return new MelEncoder.Params(sr, window, hop, bands, fmin, fmax);
     } catch (IllegalArgumentException e) {
       throw new EncoderException("Encoder spec " + s + ": " + e.getMessage(), e);
     }
@@ -131,7 +141,7 @@ public final class Encoders {
     MelEncoder.Params p = melParams(s, config);
     String pcaOpt = s.options().get("pca");
     if (pcaOpt == null) {
-      return new MelEncoder(p, null, s.toString());
+      return newMel(p, null, s);
     }
     if (pcaToFit(s) > 0) {
       throw new EncoderException(
@@ -171,6 +181,22 @@ public final class Encoders {
               + pca.inputs()
               + " in the spec or encoder.mel_bands");
     }
-    return new MelEncoder(p, pca, s.toString());
+    return newMel(p, pca, s);
+  }
+
+  /** A mel encoder; settings its features refuse (a window too short) name the spec. */
+  private static MelEncoder newMel(MelEncoder.Params p, Pca pca, EncoderSpec s)
+      throws EncoderException {
+    try {
+      return new MelEncoder(p, pca, s.toString());
+    } catch (IllegalArgumentException e) {
+      throw new EncoderException(
+          "Encoder spec "
+              + s
+              + ": "
+              + e.getMessage()
+              + ". Fix the spec's options or the encoder.mel_* and audio.* settings.",
+          e);
+    }
   }
 }

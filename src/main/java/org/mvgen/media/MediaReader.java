@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.ffmpeg.global.swscale;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -70,6 +72,7 @@ public final class MediaReader implements AutoCloseable {
   private final FFmpegFrameGrabber grabber;
   private final MediaInfo info;
   private final long origin;
+  private final int[] orientation; // null: upright
   private boolean closed;
 
   private MediaReader(Path file, Options options, FFmpegFrameGrabber grabber, MediaInfo info) {
@@ -78,12 +81,20 @@ public final class MediaReader implements AutoCloseable {
     this.grabber = grabber;
     this.info = info;
     this.origin = origin(grabber, options.fps() > 0);
+    this.orientation = info.hasVideo() ? orientation(grabber) : null;
   }
 
   /** Opens {@code file}; fails with a message naming it when FFmpeg cannot read it. */
   public static MediaReader open(Path file, Options options) throws MediaDecodeException {
+    if (!Files.exists(file)) {
+      throw new MediaDecodeException(file + " does not exist. Check the path.");
+    }
     if (!Files.isRegularFile(file)) {
-      throw new MediaDecodeException(file + " does not exist or is not a file.");
+      throw new MediaDecodeException(
+          file
+              + " is not a regular file ("
+              + (Files.isDirectory(file) ? "a folder" : "a pipe, socket or device")
+              + "): give a video or audio file.");
     }
     if (!Files.isReadable(file)) {
       throw new MediaDecodeException(file + " is not readable: check its permissions.");
@@ -112,18 +123,21 @@ public final class MediaReader implements AutoCloseable {
       throw new MediaDecodeException(
           file
               + " is not a media file FFmpeg can read ("
-              + e.getMessage()
+              + ffmpegReason(e)
               + "). Check that the file is complete and is a video or audio file.",
           e);
     }
+    // A picture attached to a sound file (cover art of an MP3 or FLAC) is a "video stream" to
+    // FFmpeg, but one still image: such a file is audio.
+    boolean video = g.hasVideo() && hasMovingPicture(g);
     MediaInfo info =
         new MediaInfo(
             g.getFormat(),
             Math.max(0, g.getLengthInTime()),
-            g.hasVideo() ? g.getVideoCodecName() : null,
-            g.hasVideo() ? g.getImageWidth() : 0,
-            g.hasVideo() ? g.getImageHeight() : 0,
-            g.hasVideo() ? g.getFrameRate() : 0,
+            video ? g.getVideoCodecName() : null,
+            video ? g.getImageWidth() : 0,
+            video ? g.getImageHeight() : 0,
+            video ? g.getFrameRate() : 0,
             g.hasAudio() ? g.getAudioCodecName() : null,
             g.hasAudio()
                 ? g.getFormatContext().streams(audioStream(g)).codecpar().sample_rate()
@@ -145,6 +159,112 @@ public final class MediaReader implements AutoCloseable {
       g.setImageHeight(w >= h ? s : (int) Math.round((double) h * s / w));
     }
     return r;
+  }
+
+  /**
+   * FFmpeg's reason for a failure, without JavaCV's wording: the error code of {@code
+   * avformat_open_input() error -1094995529: ...} in FFmpeg's words ("Invalid data found when
+   * processing input").
+   */
+  static String ffmpegReason(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    java.util.regex.Matcher code = java.util.regex.Pattern.compile("error (-\\d+)").matcher(m);
+    if (code.find()) {
+      try {
+        byte[] buf = new byte[256];
+        avutil.av_strerror(Integer.parseInt(code.group(1)), buf, buf.length);
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) {
+          n++;
+        }
+        String why = new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (!why.isEmpty()) {
+          return why;
+        }
+      } catch (NumberFormatException ignored) {
+        // fall through to the first sentence
+      }
+    }
+    int cut = m.indexOf(". (");
+    return cut > 0 ? m.substring(0, cut) : m;
+  }
+
+  /** Whether some video stream is a moving picture, not an attached picture (cover art). */
+  private static boolean hasMovingPicture(FFmpegFrameGrabber g) {
+    var oc = g.getFormatContext();
+    for (int i = 0; i < oc.nb_streams(); i++) {
+      var st = oc.streams(i);
+      if (st.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO
+          && (st.disposition() & avformat.AV_DISPOSITION_ATTACHED_PIC) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * How frames must be turned to be shown upright: the display matrix of the first moving video
+   * stream (side data; the {@code rotate} tag of older files otherwise), reduced to one of the
+   * eight right-angle orientations as {@code {a, b, c, d}} in {-1, 0, 1}, mapping the centred point
+   * {@code (x, y)} (y down) of the coded picture to {@code (a x + c y, b x + d y)} on screen, as
+   * FFmpeg's {@code libavutil/display.h} defines it. Null for upright video and for angles that are
+   * not a multiple of 90 degrees (left as they are).
+   */
+  static int[] orientation(FFmpegFrameGrabber g) {
+    var oc = g.getFormatContext();
+    for (int i = 0; i < oc.nb_streams(); i++) {
+      var st = oc.streams(i);
+      var par = st.codecpar();
+      if (par.codec_type() != avutil.AVMEDIA_TYPE_VIDEO
+          || (st.disposition() & avformat.AV_DISPOSITION_ATTACHED_PIC) != 0) {
+        continue;
+      }
+      double[] m = null;
+      var sd =
+          avcodec.av_packet_side_data_get(
+              par.coded_side_data(), par.nb_coded_side_data(), avcodec.AV_PKT_DATA_DISPLAYMATRIX);
+      if (sd != null && !sd.isNull() && sd.size() >= 36) {
+        var ints = new org.bytedeco.javacpp.IntPointer(sd.data());
+        m = new double[4];
+        m[0] = ints.get(0) / 65536.0;
+        m[1] = ints.get(1) / 65536.0;
+        m[2] = ints.get(3) / 65536.0;
+        m[3] = ints.get(4) / 65536.0;
+      } else {
+        var tag = avutil.av_dict_get(st.metadata(), "rotate", null, 0);
+        if (tag != null && !tag.isNull()) {
+          try {
+            // The tag is clockwise degrees; the matrix of a counter-clockwise angle t is
+            // {cos t, -sin t, sin t, cos t}.
+            double t = Math.toRadians(-Double.parseDouble(tag.value().getString().strip()));
+            m = new double[] {Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t)};
+          } catch (NumberFormatException e) {
+            m = null;
+          }
+        }
+      }
+      return m == null ? null : rightAngle(m);
+    }
+    return null;
+  }
+
+  /** The matrix rounded to a signed permutation, or null (identity, or not a right angle). */
+  static int[] rightAngle(double[] m) {
+    double scale = Math.hypot(m[0], m[2]);
+    if (!(scale > 0)) {
+      return null;
+    }
+    int[] r = new int[4];
+    for (int i = 0; i < 4; i++) {
+      double v = m[i] / scale;
+      r[i] = (int) Math.round(v);
+      if (Math.abs(v - r[i]) > 0.01) {
+        return null; // an odd angle: left as coded
+      }
+    }
+    boolean permutation = Math.abs(r[0]) + Math.abs(r[1]) == 1 && Math.abs(r[0]) == Math.abs(r[3]);
+    boolean identity = r[0] == 1 && r[1] == 0 && r[2] == 0 && r[3] == 1;
+    return permutation && !identity ? r : null;
   }
 
   /**
@@ -211,7 +331,7 @@ public final class MediaReader implements AutoCloseable {
       try {
         f = grabber.grabFrame(wantAudio, wantVideo, true, false, false);
       } catch (FrameGrabber.Exception | RuntimeException e) {
-        problem = e.getMessage();
+        problem = ffmpegReason(e);
         break;
       }
       if (f == null) {
@@ -222,6 +342,7 @@ public final class MediaReader implements AutoCloseable {
         fb.rewind();
         float[] pcm = new float[fb.remaining()];
         fb.get(pcm);
+        checkFinite(pcm, f.timestamp);
         if (origin == Long.MIN_VALUE) {
           early.add(pcm);
           earlyTimes.add(f.timestamp);
@@ -312,6 +433,29 @@ public final class MediaReader implements AutoCloseable {
    */
   public record Result(long frames, long samples, String problem) {}
 
+  /**
+   * Fails on a NaN or infinite sample (float audio can carry them; no encoder can use them, and
+   * they would spread through resampling and any PCA fitted on the data), naming the time.
+   */
+  private void checkFinite(float[] pcm, long timestampMicros) throws MediaDecodeException {
+    for (int i = 0; i < pcm.length; i++) {
+      if (!Float.isFinite(pcm[i])) {
+        double t = Math.max(0, timestampMicros - origin) / 1e6 + i / (double) options.sampleRate();
+        throw new MediaDecodeException(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s: its audio holds a non-finite sample (%s) at %.3f s (sample %d at %d Hz)."
+                    + " The file's float audio is damaged there: repair or re-export its sound,"
+                    + " or leave the file out.",
+                file,
+                pcm[i],
+                t,
+                Math.round(t * options.sampleRate()),
+                options.sampleRate()));
+      }
+    }
+  }
+
   /** Copies the centre square of a scaled RGB frame into a new packed array. */
   private byte[] copyCentre(Frame f) {
     int s = options.size();
@@ -328,7 +472,25 @@ public final class MediaReader implements AutoCloseable {
       src.position((y0 + y) * stride + x0 * 3);
       src.get(out, y * s * 3, cols * 3);
     }
-    return out;
+    return orientation == null ? out : orient(out, s, orientation);
+  }
+
+  /**
+   * Turns a packed RGB square as a display matrix says ({@link #orientation}): the centre square of
+   * the coded picture, turned, is the centre square of the picture as shown.
+   */
+  static byte[] orient(byte[] src, int s, int[] m) {
+    byte[] dst = new byte[src.length];
+    for (int y = 0; y < s; y++) {
+      int q = 2 * y - (s - 1); // doubled centred coordinates stay whole
+      for (int x = 0; x < s; x++) {
+        int p = 2 * x - (s - 1);
+        int dx = (m[0] * p + m[2] * q + s - 1) / 2;
+        int dy = (m[1] * p + m[3] * q + s - 1) / 2;
+        System.arraycopy(src, (y * s + x) * 3, dst, (dy * s + dx) * 3, 3);
+      }
+    }
+    return dst;
   }
 
   @Override

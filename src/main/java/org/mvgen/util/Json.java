@@ -1,5 +1,7 @@
 package org.mvgen.util;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,5 +25,29 @@ public final class Json {
 
   public static <T> T read(Path file, Class<T> type) throws IOException {
     return MAPPER.readValue(file.toFile(), type);
+  }
+
+  /**
+   * What is wrong with a JSON text, in a user's words: Jackson's own message names its internal
+   * source objects and options; only the reason and the line and column are kept. Other exceptions
+   * give their message (or their kind, when they have none).
+   */
+  public static String reason(Throwable e) {
+    if (e instanceof JsonProcessingException j) {
+      String why = j.getOriginalMessage();
+      int nl = why == null ? -1 : why.indexOf('\n');
+      why = why == null ? "malformed JSON" : nl >= 0 ? why.substring(0, nl) : why;
+      if (why.length() > 160) {
+        why = why.substring(0, 160) + "...";
+      }
+      JsonLocation loc = j.getLocation();
+      return loc == null
+          ? why
+          : why + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+    if (e instanceof ClassCastException || e instanceof NullPointerException) {
+      return "a field is missing or of the wrong type";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 }
