@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.Tensor;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.torch.Torch;
 
 /**
  * An {@link AudioEncoder} over a RAVE export. Latent {@code n} of {@link #encode} is the export's

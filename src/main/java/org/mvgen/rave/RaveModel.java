@@ -21,6 +21,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.global.torch;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.torch.Torch;
 import org.mvgen.util.Hashing;
 
 /**
@@ -125,7 +126,7 @@ public final class RaveModel implements AutoCloseable {
   public static RaveModel load(Path file, int threads) throws EncoderException {
     checkFile(file);
     try {
-      Torch.init(threads);
+      Torch.load(threads);
     } catch (org.mvgen.torch.TorchException e) {
       throw new EncoderException("Cannot load libtorch to read " + file + ": " + e.getMessage(), e);
     }

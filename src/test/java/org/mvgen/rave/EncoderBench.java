@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.global.torch;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.MelEncoder;
+import org.mvgen.torch.Torch;
 
 /**
  * Encoder benchmark ({@code bench/encoders.sh}): speed as a multiple of real time at 44.1 kHz for a
@@ -30,7 +31,7 @@ public final class EncoderBench {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     int sr = 44100;
-    Torch.init(threads);
+    Torch.load(threads);
     float[] x = new float[seconds * sr];
     Random r = new Random(1);
     for (int i = 0; i < x.length; i++) {

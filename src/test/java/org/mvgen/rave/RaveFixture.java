@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.IntType;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
 import org.bytedeco.pytorch.Type;
+import org.mvgen.torch.Torch;
 
 /**
  * Writes RAVE-shaped TorchScript models with random weights, for tests and benchmarks: the methods,
@@ -121,7 +122,7 @@ public final class RaveFixture {
   /** Writes the fixture as a TorchScript file. */
   public static void write(Spec spec, Path file) {
     try {
-      Torch.init(0);
+      Torch.load(0);
     } catch (org.mvgen.torch.TorchException e) {
       throw new IllegalStateException("libtorch does not load: " + e.getMessage(), e);
     }
@@ -153,7 +154,7 @@ public final class RaveFixture {
     int taps1 = s.pqmfTaps - 1;
     StringBuilder p = new StringBuilder("def forward(self, x):\n");
     if (s.streaming) {
-      pqmf.register_buffer("cache", Torch.zeros(1, 1, taps1));
+      pqmf.register_buffer("cache", org.bytedeco.pytorch.global.torch.zeros(1, 1, taps1));
       p.append("    x = torch.cat([self.cache, x], 2)\n");
       p.append("    self.cache = x[:, :, x.size(2) - ").append(taps1).append(":]\n");
     } else {
@@ -276,7 +277,7 @@ public final class RaveFixture {
           false);
       String x = in;
       if (tot > 0 && s.streaming) {
-        m.register_buffer("c" + i, Torch.zeros(1, cin, tot));
+        m.register_buffer("c" + i, org.bytedeco.pytorch.global.torch.zeros(1, cin, tot));
         b.append("    t").append(i).append(" = torch.cat([self.c").append(i);
         b.append(", ").append(in).append("], 2)\n");
         b.append("    self.c").append(i).append(" = t").append(i).append("[:, :, t").append(i);
@@ -305,7 +306,7 @@ public final class RaveFixture {
         line(out + " = " + x);
         return;
       }
-      m.register_buffer("d" + i, Torch.zeros(1, channels, samples));
+      m.register_buffer("d" + i, org.bytedeco.pytorch.global.torch.zeros(1, channels, samples));
       line("t" + i + " = torch.cat([self.d" + i + ", " + x + "], 2)");
       line("self.d" + i + " = t" + i + "[:, :, t" + i + ".size(2) - " + samples + ":]");
       line(out + " = t" + i + "[:, :, :t" + i + ".size(2) - " + samples + "]");
