@@ -5,24 +5,44 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolType;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IntType;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
+import org.bytedeco.pytorch.StringType;
+import org.bytedeco.pytorch.Tuple;
 import org.bytedeco.pytorch.Type;
+import org.bytedeco.pytorch.global.torch;
 import org.mvgen.torch.Torch;
 
 /**
  * Writes RAVE-shaped TorchScript models with random weights, for tests and benchmarks: the methods,
- * attributes, buffers and submodules are named as real {@code rave export} files name them ({@code
- * encode}, {@code decode}, {@code forward}, {@code sr} or {@code sampling_rate}, {@code
- * encode_params}, {@code latent_pca}, {@code latent_mean}, {@code pqmf}, {@code encoder}), and the
- * encoder follows the published architecture (strided, dilated 1-D convolutions, LeakyReLU 0.2).
- * The TorchScript is written here from the paper and the export interface, not taken from RAVE.
+ * attributes, buffers and submodules are named and typed as the files of RAVE's own export scripts
+ * name them, in each variant users have:
  *
- * <p>Streaming fixtures replace each padded convolution by a cached one (the left context is a
- * buffer updated by every call), which makes them causal and delays their output by exactly {@link
- * #streamingDelay(Spec)} samples, like {@code rave export --streaming}.
+ * <ul>
+ *   <li>{@link Version#V2}: {@code sr}, {@code latent_size}, {@code n_channels} as int attributes,
+ *       {@code input_mode} as a string, {@code encode_params}, an encoder returning one tensor of
+ *       means then scales (RAVE 2.x);
+ *   <li>{@link Version#V1}: {@code sampling_rate} and {@code latent_size} as 0-dim integer tensor
+ *       buffers, no {@code encode_params}, an encoder returning a <em>list</em> [mean, scale], and
+ *       {@code encode_amortized} (the original {@code export_rave.py});
+ *   <li>{@code input_mode = "mel"} (a {@code spectrogram} submodule feeds the encoder, last frame
+ *       dropped, {@code log1p}), two-channel files ({@code n_channels = 2}: {@code encode} folds
+ *       the channels into the batch before the PQMF and unfolds them after), discrete files ({@code
+ *       encoder.rvq}, {@code encode} returns residual-VQ codes, identity PCA).
+ * </ul>
+ *
+ * <p>The encoder follows the published architecture (strided, dilated 1-D convolutions, LeakyReLU
+ * 0.2). Every convolution is a submodule as in RAVE's exports, with its {@code stride} as a class
+ * constant. Streaming fixtures make each one a cached convolution laid out as RAVE's streaming
+ * exports lay them out: a {@code downsampling_delay} padding submodule (delays the input so that
+ * the chain's delay is a whole number of output samples), then a {@code cache} submodule of {@code
+ * padding = left + right} samples (the previous call's tail), then the convolution without padding;
+ * residual skips are delayed to match their branch. Such a file is late by exactly {@link
+ * #streamingDelay(Spec)} samples. The TorchScript is written here from the paper and the export
+ * interface, not taken from RAVE.
  *
  * <pre>
  * RaveFixture.write(RaveFixture.small(RaveFixture.Version.V2, true, 1), Path.of("v2s.ts"));
@@ -33,11 +53,17 @@ public final class RaveFixture {
 
   /** Which RAVE export interface to imitate. */
   public enum Version {
-    /** {@code sampling_rate}, {@code encode_amortized}, encoder returning (mean, scale). */
+    /** {@code export_rave.py} of RAVE v1: tensor attributes, list-returning encoder. */
     V1,
-    /** {@code sr}, encoder returning one tensor of means then scales. */
+    /** RAVE 2.x: int attributes, encoder returning one tensor of means then scales. */
     V2
   }
+
+  /** Codes per latent frame of a discrete fixture (its latent size). */
+  public static final int QUANTIZERS = 4;
+
+  /** Entries of each codebook of a discrete fixture. */
+  public static final int CODEBOOK = 16;
 
   /**
    * The shape of a fixture.
@@ -45,14 +71,18 @@ public final class RaveFixture {
    * @param version export interface
    * @param streaming cached convolutions (stateful, delayed) or centred padding
    * @param sampleRate value of {@code sr} / {@code sampling_rate}
-   * @param bands PQMF bands (the first decimation)
+   * @param bands PQMF bands (the first decimation; also the mel hop and mel bins)
    * @param pqmfTaps taps of the PQMF analysis filters (odd)
    * @param capacity channels after the first convolution
    * @param strides encoder strides; hop = bands * product(strides)
    * @param dilations v2 residual dilations per stride (ignored by v1)
    * @param fullLatentSize means (and scales) produced by the encoder
-   * @param latentSize dimensions kept after the PCA
+   * @param latentSize dimensions kept after the PCA ({@link #QUANTIZERS} when discrete)
    * @param seed random weights
+   * @param inputMode {@code pqmf} or {@code mel}
+   * @param channels {@code n_channels}
+   * @param discrete residual-VQ encoder ({@code encoder.rvq}) instead of a variational one
+   * @param amortized whether a v1 file has {@code encode_amortized}
    */
   public record Spec(
       Version version,
@@ -65,7 +95,11 @@ public final class RaveFixture {
       int[][] dilations,
       int fullLatentSize,
       int latentSize,
-      long seed) {
+      long seed,
+      String inputMode,
+      int channels,
+      boolean discrete,
+      boolean amortized) {
     public Spec {
       if (pqmfTaps % 2 == 0) {
         throw new IllegalArgumentException("pqmfTaps (" + pqmfTaps + ") must be odd");
@@ -73,6 +107,46 @@ public final class RaveFixture {
       if (latentSize > fullLatentSize) {
         throw new IllegalArgumentException("latentSize > fullLatentSize");
       }
+      if (!inputMode.equals("pqmf") && !inputMode.equals("mel")) {
+        throw new IllegalArgumentException("inputMode (" + inputMode + ") must be pqmf or mel");
+      }
+      if (streaming && !inputMode.equals("pqmf")) {
+        throw new IllegalArgumentException("streaming fixtures have input mode pqmf");
+      }
+      if (version == Version.V1 && (channels != 1 || discrete || !inputMode.equals("pqmf"))) {
+        throw new IllegalArgumentException("v1 exports are mono, variational, pqmf");
+      }
+    }
+
+    /** A mono, variational, PQMF-input fixture (a v1 one with {@code encode_amortized}). */
+    public Spec(
+        Version version,
+        boolean streaming,
+        int sampleRate,
+        int bands,
+        int pqmfTaps,
+        int capacity,
+        int[] strides,
+        int[][] dilations,
+        int fullLatentSize,
+        int latentSize,
+        long seed) {
+      this(
+          version,
+          streaming,
+          sampleRate,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          latentSize,
+          seed,
+          "pqmf",
+          1,
+          false,
+          version == Version.V1);
     }
 
     /** Samples per latent frame. */
@@ -83,6 +157,102 @@ public final class RaveFixture {
       }
       return h;
     }
+
+    public Spec withSampleRate(int sr) {
+      return new Spec(
+          version,
+          streaming,
+          sr,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          latentSize,
+          seed,
+          inputMode,
+          channels,
+          discrete,
+          amortized);
+    }
+
+    public Spec withInputMode(String mode) {
+      return new Spec(
+          version,
+          streaming,
+          sampleRate,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          latentSize,
+          seed,
+          mode,
+          channels,
+          discrete,
+          amortized);
+    }
+
+    public Spec withChannels(int n) {
+      return new Spec(
+          version,
+          streaming,
+          sampleRate,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          latentSize,
+          seed,
+          inputMode,
+          n,
+          discrete,
+          amortized);
+    }
+
+    /** A discrete (residual-VQ) export of {@link #QUANTIZERS} codes per frame. */
+    public Spec asDiscrete() {
+      return new Spec(
+          version,
+          streaming,
+          sampleRate,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          QUANTIZERS,
+          seed,
+          inputMode,
+          channels,
+          true,
+          amortized);
+    }
+
+    public Spec withAmortized(boolean a) {
+      return new Spec(
+          version,
+          streaming,
+          sampleRate,
+          bands,
+          pqmfTaps,
+          capacity,
+          strides,
+          dilations,
+          fullLatentSize,
+          latentSize,
+          seed,
+          inputMode,
+          channels,
+          discrete,
+          a);
+    }
   }
 
   /** A small fixture (hop 2048, capacity 4, 16 latents kept to 8) that runs in milliseconds. */
@@ -92,7 +262,7 @@ public final class RaveFixture {
         streaming,
         44100,
         16,
-        33,
+        v == Version.V1 ? 49 : 33, // two PQMF layouts: 49 taps need a downsampling delay
         4,
         new int[] {4, 4, 4, 2},
         new int[][] {{1, 3}, {1, 3}, {1, 3}, {1}},
@@ -132,49 +302,86 @@ public final class RaveFixture {
   }
 
   /**
-   * The exact delay of the streaming fixture in samples: the right padding of every centred
-   * convolution, counted at the input rate.
+   * The exact delay of the streaming fixture in samples: for every convolution on the analysis
+   * path, its right padding plus its downsampling delay, counted at the input rate.
    */
   public static int streamingDelay(Spec s) {
-    Gen g = new Gen(s, null, 0);
-    g.simulateOnly = true;
-    encoderSource(s, g);
-    return pqmfRight(s) + g.rightDelay;
+    Gen pqmf = new Gen(s, null, 0, 1);
+    pqmf.conv("x", "x", 1, s.bands, s.pqmfTaps, s.bands, 1, 1, s.channels);
+    // RAVE's encoder tracks its own chain from zero: the PQMF's delay is not passed to it.
+    Gen enc = new Gen(s, null, 0, s.bands);
+    encoderSource(s, enc);
+    return pqmf.delay + enc.delay;
   }
 
-  private static int pqmfRight(Spec s) {
-    return (s.pqmfTaps - 1) / 2;
+  private static Type.TypePtr intType() {
+    return new Type.TypePtr(IntType.getIntTypePtr().get());
   }
 
   /** Builds the top-level module. */
   static JitModule build(Spec s) {
     Random r = new Random(s.seed);
-    JitModule pqmf = new JitModule(new QualifiedName("__torch__.mvgen_fixture.PQMF"));
-    pqmf.register_buffer("hk", Torch.tensor(pqmfBank(s.bands, s.pqmfTaps), s.bands, 1, s.pqmfTaps));
-    int taps1 = s.pqmfTaps - 1;
-    StringBuilder p = new StringBuilder("def forward(self, x):\n");
-    if (s.streaming) {
-      pqmf.register_buffer("cache", org.bytedeco.pytorch.global.torch.zeros(1, 1, taps1));
-      p.append("    x = torch.cat([self.cache, x], 2)\n");
-      p.append("    self.cache = x[:, :, x.size(2) - ").append(taps1).append(":]\n");
-    } else {
-      p.append("    x = torch.constant_pad_nd(x, [")
-          .append(taps1 / 2)
-          .append(", ")
-          .append(taps1 - taps1 / 2)
-          .append("], 0.0)\n");
+    int inCh = s.channels * s.bands; // PQMF bands or mel bins, per channel
+
+    JitModule pqmf = new JitModule(new QualifiedName("__torch__.mvgen_fixture.CachedPQMF"));
+    pqmf.register_buffer("hk", Torch.tensor(pqmfBank(s.bands, s.pqmfTaps), s.bands, s.pqmfTaps));
+    Gen pg = new Gen(s, pqmf, 0, 1);
+    pg.fixedWeight = pqmfBank(s.bands, s.pqmfTaps);
+    pg.conv("x", "x", 1, s.bands, s.pqmfTaps, s.bands, 1, 1, s.channels);
+    pqmf.define(
+        "def forward(self, x):\n" + "    x = self.forward_conv.forward(x)\n" + "    return x\n");
+
+    JitModule spectrogram = null;
+    if (s.inputMode.equals("mel")) {
+      // A stand-in for torchaudio's MelSpectrogram: [B, C, T] -> [B, C, bins, T / hop + 1], the
+      // frame count of center=True; bins = hop = bands so that the encoder's rate is the PQMF's.
+      int hop = s.bands;
+      int win = 2 * hop;
+      spectrogram = new JitModule(new QualifiedName("__torch__.mvgen_fixture.MelSpectrogram"));
+      spectrogram.register_buffer(
+          "filters", Torch.tensor(gaussian(r, s.bands * win, 0.3), s.bands, 1, win));
+      spectrogram.define(
+          "def forward(self, x):\n"
+              + "    b = x.size(0)\n"
+              + "    c = x.size(1)\n"
+              + "    y = torch.constant_pad_nd(x.reshape(b * c, 1, x.size(2)), ["
+              + win / 2
+              + ", "
+              + win / 2
+              + "], 0.0)\n"
+              + "    y = torch.conv1d(y, self.filters, None, ["
+              + hop
+              + "])\n"
+              + "    y = y * y\n"
+              + "    return y.reshape(b, c, y.size(1), y.size(2))\n");
     }
-    p.append("    return torch.conv1d(x, self.hk, None, [")
-        .append(s.bands)
-        .append("], [0], [1], 1)\n");
-    pqmf.define(p.toString());
 
     JitModule enc = new JitModule(new QualifiedName("__torch__.mvgen_fixture.Encoder"));
-    Gen g = new Gen(s, enc, r.nextLong());
+    Gen g = new Gen(s, enc, r.nextLong(), s.bands);
+    g.inChannels = inCh;
     String src = encoderSource(s, g);
+    int F = s.fullLatentSize;
+    if (s.discrete) {
+      JitModule rvq = new JitModule(new QualifiedName("__torch__.mvgen_fixture.ResidualVQ"));
+      StringBuilder code = new StringBuilder("def encode(self, x):\n");
+      code.append("    r = x.transpose(1, 2)\n");
+      StringBuilder stack = new StringBuilder();
+      for (int q = 0; q < QUANTIZERS; q++) {
+        rvq.register_buffer(
+            "codebook" + q, Torch.tensor(gaussian(r, CODEBOOK * F, 1.0 / (q + 1)), CODEBOOK, F));
+        code.append("    d").append(q).append(" = ((r.unsqueeze(2) - self.codebook").append(q);
+        code.append(").pow(2)).sum(3)\n");
+        code.append("    i").append(q).append(" = torch.argmin(d").append(q).append(", 2)\n");
+        code.append("    r = r - torch.embedding(self.codebook").append(q).append(", i");
+        code.append(q).append(")\n");
+        stack.append(q == 0 ? "" : ", ").append("i").append(q);
+      }
+      code.append("    return torch.stack([").append(stack).append("], 1).float()\n");
+      rvq.define(code.toString());
+      enc.register_module("rvq", rvq);
+    }
     enc.define(src);
 
-    int F = s.fullLatentSize;
     int hop = s.hop();
     JitModule dec = new JitModule(new QualifiedName("__torch__.mvgen_fixture.Decoder"));
     dec.register_parameter("weight", Torch.tensor(gaussian(r, F * hop, 0.05), F, 1, hop), false);
@@ -190,48 +397,85 @@ public final class RaveFixture {
                 "__torch__.mvgen_fixture.Scripted"
                     + (s.version == Version.V1 ? "RAVEv1" : "RAVE")));
     m.register_module("pqmf", pqmf);
+    if (spectrogram != null) {
+      m.register_module("spectrogram", spectrogram);
+    }
     m.register_module("encoder", enc);
     m.register_module("decoder", dec);
-    Type.TypePtr intType = new Type.TypePtr(IntType.getIntTypePtr().get());
-    m.register_attribute(
-        s.version == Version.V1 ? "sampling_rate" : "sr", intType, new IValue((long) s.sampleRate));
-    m.register_attribute("full_latent_size", intType, new IValue((long) F));
-    m.register_attribute("latent_size", intType, new IValue((long) s.latentSize));
-    m.register_attribute("n_channels", intType, new IValue(1L));
-    m.register_buffer("encode_params", Torch.longs(1, 1, s.latentSize, hop));
-    m.register_buffer("decode_params", Torch.longs(s.latentSize, hop, 1, 1));
-    m.register_buffer("forward_params", Torch.longs(1, 1, 1, 1));
-    m.register_buffer("latent_pca", Torch.tensor(orthogonal(r, F), F, F));
-    m.register_buffer("latent_mean", Torch.tensor(gaussian(r, F, 0.1), F));
+    if (s.version == Version.V1) {
+      // export_rave.py registers these as buffers: 0-dim int64 tensors, not int attributes.
+      m.register_buffer("sampling_rate", Torch.longs(s.sampleRate).squeeze());
+      m.register_buffer("latent_size", Torch.longs(s.latentSize).squeeze());
+    } else {
+      m.register_attribute("sr", intType(), new IValue((long) s.sampleRate));
+      m.register_attribute("full_latent_size", intType(), new IValue((long) F));
+      m.register_attribute("latent_size", intType(), new IValue((long) s.latentSize));
+      m.register_attribute("n_channels", intType(), new IValue((long) s.channels));
+      m.register_attribute(
+          "input_mode", new Type.TypePtr(StringType.get().get()), new IValue(s.inputMode));
+      m.register_buffer("encode_params", Torch.longs(s.channels, 1, s.latentSize, hop));
+      m.register_buffer("decode_params", Torch.longs(s.latentSize, hop, s.channels, 1));
+      m.register_buffer("forward_params", Torch.longs(s.channels, 1, s.channels, 1));
+    }
+    if (s.discrete) {
+      // RAVE fits the PCA only for variational encoders: a discrete export keeps the identity.
+      float[] eye = new float[F * F];
+      for (int i = 0; i < F; i++) {
+        eye[i * F + i] = 1;
+      }
+      m.register_buffer("latent_pca", Torch.tensor(eye, F, F));
+      m.register_buffer("latent_mean", torch.zeros(F));
+    } else {
+      m.register_buffer("latent_pca", Torch.tensor(orthogonal(r, F), F, F));
+      m.register_buffer("latent_mean", Torch.tensor(gaussian(r, F, 0.1), F));
+    }
     float[] fid = new float[F];
     for (int i = 0; i < F; i++) {
       fid[i] = (float) (1 - Math.pow(0.8, i + 1));
     }
     m.register_buffer("fidelity", Torch.tensor(fid, F));
 
+    String input =
+        s.inputMode.equals("mel")
+            ? "    s = self.spectrogram.forward(x)\n"
+                + "    s = s[:, :, :, :s.size(3) - 1]\n"
+                + "    h = torch.log1p(s).reshape(x.size(0), -1, s.size(3))\n"
+            : "    h = self.pqmf.forward(x.reshape(-1, 1, x.size(2)))\n"
+                + "    h = h.reshape(x.size(0), -1, h.size(2))\n";
     String posterior =
         s.version == Version.V1
-            ? "    mean, scale = self.encoder.forward(self.pqmf.forward(x))\n"
-            : "    z = self.encoder.forward(self.pqmf.forward(x))\n"
-                + "    mean, scale = z.chunk(2, 1)\n";
+            ? "    ms = self.encoder.forward(h)\n" + "    mean = ms[0]\n" + "    scale = ms[1]\n"
+            : "    z = self.encoder.forward(h)\n" + "    mean, scale = z.chunk(2, 1)\n";
+    String keep = s.version == Version.V1 ? "int(self.latent_size)" : String.valueOf(s.latentSize);
     String sample =
         "    std = torch.softplus(scale) + 0.0001\n"
             + "    z = torch.randn_like(mean) * std + mean\n";
     String project =
         "    z = z - self.latent_mean.unsqueeze(-1)\n"
             + "    z = torch.conv1d(z, self.latent_pca.unsqueeze(-1))\n"
-            + "    return z[:, :self.latent_size]\n";
-    m.define("def encode(self, x):\n" + posterior + sample + project);
-    if (s.version == Version.V1) {
+            + "    return z[:, :"
+            + keep
+            + "]\n";
+    if (s.discrete) {
+      m.define(
+          "def encode(self, x):\n"
+              + input
+              + "    z = self.encoder.forward(h)\n"
+              + "    return self.encoder.rvq.encode(z)\n");
+    } else {
+      m.define("def encode(self, x):\n" + input + posterior + sample + project);
+    }
+    if (s.version == Version.V1 && s.amortized) {
       m.define(
           "def encode_amortized(self, x):\n"
+              + input
               + posterior
               + "    std = torch.softplus(scale) + 0.0001\n"
               + "    return mean, std\n");
     }
     m.define(
         "def decode(self, z):\n"
-            + "    pad = torch.zeros(z.size(0), self.full_latent_size - z.size(1), z.size(2))\n"
+            + "    pad = torch.zeros(z.size(0), self.latent_pca.size(0) - z.size(1), z.size(2))\n"
             + "    z = torch.cat([z, pad], 1)\n"
             + "    z = torch.conv1d(z, self.latent_pca.t().unsqueeze(-1))"
             + " + self.latent_mean.unsqueeze(-1)\n"
@@ -241,79 +485,129 @@ public final class RaveFixture {
     return m;
   }
 
-  /** Emits convolutions as TorchScript, registering their weights and caches. */
+  /**
+   * Emits convolutions as submodules called from TorchScript, and tracks their delay the way RAVE's
+   * cached convolutions do: {@code cd} is the chain's delay in samples at the current rate, and a
+   * strided convolution first delays its input by {@code (stride - (right + cd) % stride) % stride}
+   * so that its own output is late by a whole number of output samples.
+   */
   private static final class Gen {
     final Spec s;
-    final JitModule m;
+    final JitModule m; // null: only count the delay
     final Random r;
     final StringBuilder b = new StringBuilder("def forward(self, x):\n");
-    boolean simulateOnly;
+    float[] fixedWeight;
+    int inChannels;
     int n;
-    int rate; // product of strides so far, at the input sample rate
-    int rightDelay; // sum of right paddings at the input rate
+    int rate; // input samples per sample at the current layer
+    int cd; // chain delay at the current rate
+    int delay; // total delay at the input rate
 
-    Gen(Spec s, JitModule m, long seed) {
+    Gen(Spec s, JitModule m, long seed, int rate) {
       this.s = s;
       this.m = m;
       this.r = new Random(seed);
-      this.rate = s.bands;
+      this.rate = rate;
     }
 
-    /** {@code out = conv(in)} with centred padding, or a cache when streaming. */
+    /** {@code out = conv(in)}: centred zero padding, or cached when streaming. */
     void conv(String out, String in, int cin, int cout, int k, int stride, int dil, int groups) {
+      conv(out, in, cin, cout, k, stride, dil, groups, 1);
+    }
+
+    void conv(
+        String out, String in, int cin, int cout, int k, int stride, int dil, int groups, int bt) {
       int i = n++;
-      int tot = (k - 1) * dil;
-      int left = tot / 2;
-      int right = tot - left;
-      rightDelay += right * rate;
+      int p = (k - 1) * dil + 1;
+      int right = p / 2;
+      int left = (p - 1) / 2;
+      int sd = (stride - (right + cd) % stride) % stride;
+      delay += (right + sd) * rate;
+      cd = (right + sd + cd) / stride;
       rate *= stride;
-      if (simulateOnly) {
+      if (m == null) {
         return;
       }
+      String name = fixedWeight != null ? "forward_conv" : "conv" + i;
+      JitModule c = new JitModule(new QualifiedName("__torch__.mvgen_fixture.Conv1d_" + uid(name)));
       int fanIn = cin / groups * k;
-      m.register_parameter(
-          "w" + i,
-          Torch.tensor(gaussian(r, cout * fanIn, 1.0 / Math.sqrt(fanIn)), cout, cin / groups, k),
-          false);
-      String x = in;
-      if (tot > 0 && s.streaming) {
-        m.register_buffer("c" + i, org.bytedeco.pytorch.global.torch.zeros(1, cin, tot));
-        b.append("    t").append(i).append(" = torch.cat([self.c").append(i);
-        b.append(", ").append(in).append("], 2)\n");
-        b.append("    self.c").append(i).append(" = t").append(i).append("[:, :, t").append(i);
-        b.append(".size(2) - ").append(tot).append(":]\n");
-        x = "t" + i;
-      } else if (tot > 0) {
-        x = "torch.constant_pad_nd(" + in + ", [" + left + ", " + right + "], 0.0)";
+      float[] w =
+          fixedWeight != null ? fixedWeight : gaussian(r, cout * fanIn, 1.0 / Math.sqrt(fanIn));
+      c.register_parameter("weight", Torch.tensor(w, cout, cin / groups, k), false);
+      c.type().addConstant("stride", new IValue(Tuple.create(new IValue((long) stride))));
+      c.type().addConstant("dilation", new IValue(Tuple.create(new IValue((long) dil))));
+      c.type().addConstant("kernel_size", new IValue(Tuple.create(new IValue((long) k))));
+      String conv =
+          "    return torch.conv1d(x, self.weight, None, ["
+              + stride
+              + "], [0], ["
+              + dil
+              + "], "
+              + groups
+              + ")\n";
+      if (s.streaming) {
+        c.register_module("downsampling_delay", pad(name + "_dd", bt, cin, sd, true));
+        c.register_module("cache", pad(name + "_cache", bt, cin, left + right, false));
+        c.define(
+            "def forward(self, x):\n"
+                + "    x = self.downsampling_delay.forward(x)\n"
+                + "    x = self.cache.forward(x)\n"
+                + conv);
+      } else {
+        c.define(
+            "def forward(self, x):\n"
+                + "    x = torch.constant_pad_nd(x, ["
+                + left
+                + ", "
+                + right
+                + "], 0.0)\n"
+                + conv);
       }
-      b.append("    ")
-          .append(out)
-          .append(" = torch.conv1d(")
-          .append(x)
-          .append(", self.w")
-          .append(i);
-      b.append(", None, [").append(stride).append("], [0], [").append(dil).append("], ");
-      b.append(groups).append(")\n");
+      m.register_module(name, c);
+      line(out + " = self." + name + ".forward(" + in + ")");
+    }
+
+    /**
+     * A cached padding: prepends the previous call's last {@code padding} samples; with {@code
+     * crop} drops as many at the end (a pure delay).
+     */
+    JitModule pad(String name, int batch, int channels, int padding, boolean crop) {
+      JitModule p = new JitModule(new QualifiedName("__torch__.mvgen_fixture.Pad_" + uid(name)));
+      p.register_attribute("padding", intType(), new IValue((long) padding));
+      p.register_attribute("crop", new Type.TypePtr(BoolType.get().get()), new IValue(crop));
+      if (padding == 0) {
+        p.define("def forward(self, x):\n    return x\n");
+        return p;
+      }
+      p.register_buffer("pad", torch.zeros(batch, channels, padding));
+      p.define(
+          "def forward(self, x):\n"
+              + "    x = torch.cat([self.pad, x], 2)\n"
+              + "    self.pad = x[:, :, x.size(2) - self.padding:]\n"
+              + (crop ? "    return x[:, :, :x.size(2) - self.padding]\n" : "    return x\n"));
+      return p;
     }
 
     /**
      * Streaming only: delays {@code x} by {@code samples} (a cache of the last ones) so that a skip
      * connection stays aligned with its residual branch, whose cached convolution delays it.
      */
-    void delay(String out, String x, int channels, int samples) {
+    void skipDelay(String out, String x, int channels, int samples) {
       int i = n++;
-      if (simulateOnly || !s.streaming) {
+      if (m == null) {
+        return;
+      }
+      if (!s.streaming) {
         line(out + " = " + x);
         return;
       }
-      m.register_buffer("d" + i, org.bytedeco.pytorch.global.torch.zeros(1, channels, samples));
-      line("t" + i + " = torch.cat([self.d" + i + ", " + x + "], 2)");
-      line("self.d" + i + " = t" + i + "[:, :, t" + i + ".size(2) - " + samples + ":]");
-      line(out + " = t" + i + "[:, :, :t" + i + ".size(2) - " + samples + "]");
+      String name = "align" + i;
+      m.register_module(name, pad(name, 1, channels, samples, true));
+      line(out + " = self." + name + ".forward(" + x + ")");
     }
 
     void line(String code) {
-      if (!simulateOnly) {
+      if (m != null) {
         b.append("    ").append(code).append('\n');
       }
     }
@@ -321,7 +615,7 @@ public final class RaveFixture {
     void affine(String x, int channels) {
       // BatchNorm1d in eval mode: a per-channel scale and shift.
       int i = n++;
-      if (simulateOnly) {
+      if (m == null) {
         return;
       }
       float[] scale = new float[channels];
@@ -333,10 +627,16 @@ public final class RaveFixture {
     }
   }
 
+  private static int uidCounter;
+
+  private static synchronized String uid(String name) {
+    return name + "_" + uidCounter++;
+  }
+
   private static String encoderSource(Spec s, Gen g) {
     int c = s.capacity;
     String lrelu = "torch.leaky_relu";
-    g.conv("x", "x", s.bands, c, 7, 1, 1, 1);
+    g.conv("x", "x", g.inChannels == 0 ? s.channels * s.bands : g.inChannels, c, 7, 1, 1, 1);
     for (int i = 0; i < s.strides.length; i++) {
       int st = s.strides[i];
       if (s.version == Version.V2) {
@@ -345,7 +645,7 @@ public final class RaveFixture {
           g.conv("y", "y", c, c, 3, 1, d, 1);
           g.line("y = " + lrelu + "(y, 0.2)");
           g.conv("y", "y", c, c, 1, 1, 1, 1);
-          g.delay("x", "x", c, d);
+          g.skipDelay("x", "x", c, d);
           g.line("x = x + 0.5 * y");
         }
         g.line("x = " + lrelu + "(x, 0.2)");
@@ -358,13 +658,16 @@ public final class RaveFixture {
       c *= 2;
     }
     g.line("x = " + lrelu + "(x, 0.2)");
-    if (s.version == Version.V2) {
-      g.conv("x", "x", c, 2 * s.fullLatentSize, 3, 1, 1, 1);
+    int F = s.fullLatentSize;
+    if (s.discrete) {
+      g.conv("x", "x", c, F, 3, 1, 1, 1);
+      g.line("return x");
+    } else if (s.version == Version.V2) {
+      g.conv("x", "x", c, 2 * F, 3, 1, 1, 1);
       g.line("return x");
     } else {
-      g.conv("x", "x", c, 2 * s.fullLatentSize, 5, 1, 1, 2);
-      g.line("mean, scale = x.chunk(2, 1)");
-      g.line("return mean, scale");
+      g.conv("x", "x", c, 2 * F, 5, 1, 1, 2);
+      g.line("return torch.split(x, " + F + ", 1)"); // a list, as v1's encoder returns
     }
     return g.b.toString();
   }
