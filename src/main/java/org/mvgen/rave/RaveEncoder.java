@@ -102,7 +102,10 @@ public final class RaveEncoder implements AudioEncoder {
    * to fall a few hundred samples short on RAVE v2 layouts, and to vary with the weights.
    */
   private void crossCheck() throws EncoderException {
-    int measured = measureDelay();
+    // Coarsely (to an eighth of a hop: 8 encodes instead of 24), on signals long enough for the
+    // response to a click, late by the delay, to end inside.
+    int frames = Integer.highestOneBit(Math.max(16, 2 * (delay / hop() + 16)) - 1) << 1;
+    int measured = measureDelay(hop() / 8, frames);
     if (Math.abs(measured - delay) > hop() / 4) {
       LOG.warn(
           "{}: the delay computed from its cached convolutions is {} samples, a click measurement"
@@ -267,8 +270,18 @@ public final class RaveEncoder implements AudioEncoder {
    * v2, whose strided layers pad one sample more on the right.
    */
   private int measureDelay() throws EncoderException {
+    return measureDelay(1, 16);
+  }
+
+  /**
+   * The click measurement to within {@code precision} samples, starting with signals of {@code
+   * frames} frames (doubled while the response reaches their end). A cross-check only needs to see
+   * a disagreement of a quarter hop, so it measures coarsely.
+   */
+  private int measureDelay(int precision, int startFrames) throws EncoderException {
     int hop = hop();
-    for (int frames = 16; frames <= 512; frames *= 2) {
+    silences.clear();
+    for (int frames = startFrames; frames <= 512; frames *= 2) {
       int p0 = 4 * hop;
       int[] base = span(p0, frames);
       if (base == null || base[1] >= frames - 2) {
@@ -277,7 +290,7 @@ public final class RaveEncoder implements AudioEncoder {
       // A: n_last(p) = floor((p + A) / hop). Smallest p in (p0, p0 + hop] where it increments.
       int lo = p0;
       int hi = p0 + hop;
-      while (hi - lo > 1) {
+      while (hi - lo > precision) {
         int mid = (lo + hi) >>> 1;
         if (span(mid, frames)[1] > base[1]) {
           hi = mid;
@@ -289,7 +302,7 @@ public final class RaveEncoder implements AudioEncoder {
       // B: n_first(p) = smallest n with n * hop + B >= p. Smallest p where it increments.
       lo = p0;
       hi = p0 + hop;
-      while (hi - lo > 1) {
+      while (hi - lo > precision) {
         int mid = (lo + hi) >>> 1;
         if (span(mid, frames)[0] > base[0]) {
           hi = mid;
@@ -308,17 +321,24 @@ public final class RaveEncoder implements AudioEncoder {
             + "?delay=SAMPLES");
   }
 
+  /** Latents of silence by signal length in frames, during one measurement. */
+  private final java.util.Map<Integer, float[]> silences = new java.util.HashMap<>();
+
   /** First and last latent frames that change when a click is added at sample p; null if none. */
   private int[] span(int p, int frames) {
     int hop = hop();
-    float[] silence = new float[frames * hop];
     float[] click = new float[frames * hop];
     click[p] = 0.5f;
     try (PointerScope scope = new PointerScope()) {
       // The same seed for both: in sample mode the export's encode then draws the same noise, so
       // only the click changes the latents (and the mean is never computed in that mode).
-      torch.manual_seed(29);
-      float[] s = Torch.floats(run(model.fresh(), silence, 0, silence.length));
+      float[] s =
+          silences.computeIfAbsent(
+              frames,
+              f -> {
+                torch.manual_seed(29);
+                return Torch.floats(run(model.fresh(), new float[f * hop], 0, f * hop));
+              });
       torch.manual_seed(29);
       float[] c = Torch.floats(run(model.fresh(), click, 0, click.length));
       int d = model.latentSize();
