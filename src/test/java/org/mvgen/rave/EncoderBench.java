@@ -21,7 +21,7 @@ import org.mvgen.torch.Torch;
  * export's own {@code encode} over the whole signal. Prints Markdown table rows.
  *
  * <pre>
- * java -cp target/mvgen.jar:target/lib/* org.mvgen.rave.EncoderBench [SECONDS] [THREADS]
+ * java -cp target/classes:target/test-classes:target/lib/* org.mvgen.rave.EncoderBench [SECONDS] [THREADS]
  * </pre>
  */
 public final class EncoderBench {
@@ -86,8 +86,9 @@ public final class EncoderBench {
         RaveEncoder enc = new RaveEncoder(m, RaveEncoder.Mode.MEAN, "rave:v2s.ts", -1)) {
       System.out.printf(
           Locale.ROOT,
-          "# streaming export: measured delay %d samples (exact %d)%n",
+          "# streaming export: delay %d samples (%s; the fixture's exact delay %d)%n",
           enc.delay(),
+          enc.delaySource(),
           RaveFixture.streamingDelay(RaveFixture.v2Sized(true, 1)));
       t = time(() -> enc.encode(x));
       row("RAVE v2-sized, streaming export, mean", seconds / t, t);

@@ -41,8 +41,11 @@ import org.mvgen.torch.Torch;
  * the chain's delay is a whole number of output samples), then a {@code cache} submodule of {@code
  * padding = left + right} samples (the previous call's tail), then the convolution without padding;
  * residual skips are delayed to match their branch. Such a file is late by exactly {@link
- * #streamingDelay(Spec)} samples. The TorchScript is written here from the paper and the export
- * interface, not taken from RAVE.
+ * #streamingDelay(Spec)} samples. Two layouts: in v2 files every downsampling delay is zero (each
+ * convolution is built as if the chain before it were on time, which is what gives RAVE 2.x
+ * streaming exports their 14 208 samples: {@link #v2Sized} has exactly that delay); in v1 files the
+ * chain's delay is passed on, so strided convolutions (and a 49-tap PQMF) delay their input. The
+ * TorchScript is written here from the paper and the export interface, not taken from RAVE.
  *
  * <pre>
  * RaveFixture.write(RaveFixture.small(RaveFixture.Version.V2, true, 1), Path.of("v2s.ts"));
@@ -521,7 +524,10 @@ public final class RaveFixture {
       int p = (k - 1) * dil + 1;
       int right = p / 2;
       int left = (p - 1) / 2;
-      int sd = (stride - (right + cd) % stride) % stride;
+      // v1 layout: the chain's delay is passed from layer to layer, so strided convolutions get
+      // downsampling delays; v2 layout: each convolution is built as if the chain were not late
+      // (as RAVE 2.x builds its encoder: this is what gives its streaming exports 14 208 samples).
+      int sd = (stride - (right + (s.version == Version.V1 ? cd : 0)) % stride) % stride;
       delay += (right + sd) * rate;
       cd = (right + sd + cd) / stride;
       rate *= stride;
