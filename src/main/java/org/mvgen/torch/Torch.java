@@ -113,11 +113,12 @@ public final class Torch {
   }
 
   /**
-   * Turns NNPACK off. libtorch tries it for every CPU convolution whose shape qualifies and, on
-   * CPUs NNPACK does not support (AMD EPYC among them), prints {@code Could not initialize NNPACK!
-   * Reason: Unsupported hardware.} each time: dozens of lines per encode. Where it does work it is
-   * no faster than the oneDNN/native path libtorch then takes for these 1-D convolutions, so it is
-   * off everywhere (PyTorch's own {@code torch.backends.nnpack.set_flags(False)}).
+   * Turns NNPACK off. libtorch considers NNPACK for CPU convolutions and, on CPUs NNPACK does not
+   * support (AMD EPYC among them), prints {@code Could not initialize NNPACK! Reason: Unsupported
+   * hardware.} when it asks: dozens of lines per encode. With NNPACK off it no longer asks. On such
+   * CPUs nothing else changes (NNPACK never ran there); on CPUs NNPACK supports, the convolutions
+   * libtorch would have given it run on its other CPU paths (as PyTorch's {@code
+   * torch.backends.nnpack.set_flags(False)} does).
    */
   private static void quietNnpack() {
     torch.globalContext().setUserEnabledNNPACK(false);
