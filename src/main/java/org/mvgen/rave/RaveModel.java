@@ -206,7 +206,13 @@ public final class RaveModel implements AutoCloseable {
     } catch (RuntimeException e) {
       throw explainLoadFailure(file, e);
     }
-    RaveModel model = new RaveModel(file, m, fingerprint(file));
+    RaveModel model;
+    try {
+      model = new RaveModel(file, m, fingerprint(file));
+    } catch (EncoderException | RuntimeException e) {
+      m.close(); // not a RAVE export mvgen can use: free the module now, not at some GC
+      throw e;
+    }
     try {
       if (mean && !model.canMean()) {
         throw new EncoderException(model.whyNoMean());
