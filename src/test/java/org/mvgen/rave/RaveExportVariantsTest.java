@@ -223,6 +223,51 @@ class RaveExportVariantsTest {
     }
   }
 
+  /** A raw-input layout: 1 band, so hop = 4 * 4 * 4 * 2 = 128 samples. */
+  static RaveFixture.Spec raw(boolean streaming) {
+    RaveFixture.Spec s = RaveFixture.small(RaveFixture.Version.V2, streaming, 27);
+    return new RaveFixture.Spec(
+            s.version(),
+            streaming,
+            s.sampleRate(),
+            1,
+            s.pqmfTaps(),
+            s.capacity(),
+            s.strides(),
+            s.dilations(),
+            s.fullLatentSize(),
+            s.latentSize(),
+            27)
+        .withInputMode("raw");
+  }
+
+  /**
+   * Raw input feeds the audio itself to the encoder; streaming, only the encoder's convolutions
+   * count (v2 layout at rates 1, 4, 16, 64, 128: 11 + 8 x 4 + 8 x 16 + 3 x 64 + 1 x 128 = 491).
+   */
+  @Test
+  void rawInputModeExportsFeedTheAudioItself() throws Exception {
+    Path off = write("raw.ts", raw(false));
+    Path st = write("raw-s.ts", raw(true));
+    assertEquals(491, RaveFixture.streamingDelay(raw(true)));
+    float[] x = noise(40 * 128, 7);
+    float[] ref = fileSays(off, refMean("    h = x\n"), "ref_mean", x, 1);
+    float[][] offline;
+    try (AudioEncoder e = open(off, "")) {
+      assertEquals(128, e.hop());
+      offline = e.encode(x);
+      assertClose(frames(ref, 8, 40), offline, "raw mean");
+    }
+    try (AudioEncoder e = open(st, "")) {
+      assertEquals(491, e.delay(), "raw streaming delay from the file");
+      float[][] z = e.encode(x);
+      assertClose(
+          java.util.Arrays.copyOfRange(offline, 8, 32),
+          java.util.Arrays.copyOfRange(z, 8, 32),
+          "raw stream vs offline");
+    }
+  }
+
   @Test
   void twoChannelExportsGetEachChannelThroughThePqmf() throws Exception {
     float[] x = noise(8 * HOP, 4);

@@ -82,7 +82,7 @@ public final class RaveFixture {
    * @param fullLatentSize means (and scales) produced by the encoder
    * @param latentSize dimensions kept after the PCA ({@link #QUANTIZERS} when discrete)
    * @param seed random weights
-   * @param inputMode {@code pqmf} or {@code mel}
+   * @param inputMode {@code pqmf}, {@code mel} or {@code raw} (then {@code bands = 1})
    * @param channels {@code n_channels}
    * @param discrete residual-VQ encoder ({@code encoder.rvq}) instead of a variational one
    * @param amortized whether a v1 file has {@code encode_amortized}
@@ -110,11 +110,15 @@ public final class RaveFixture {
       if (latentSize > fullLatentSize) {
         throw new IllegalArgumentException("latentSize > fullLatentSize");
       }
-      if (!inputMode.equals("pqmf") && !inputMode.equals("mel")) {
-        throw new IllegalArgumentException("inputMode (" + inputMode + ") must be pqmf or mel");
+      if (!List.of("pqmf", "mel", "raw").contains(inputMode)) {
+        throw new IllegalArgumentException(
+            "inputMode (" + inputMode + ") must be pqmf, mel or raw");
       }
-      if (streaming && !inputMode.equals("pqmf")) {
-        throw new IllegalArgumentException("streaming fixtures have input mode pqmf");
+      if (streaming && inputMode.equals("mel")) {
+        throw new IllegalArgumentException("streaming fixtures have input mode pqmf or raw");
+      }
+      if (inputMode.equals("raw") && bands != 1) {
+        throw new IllegalArgumentException("raw input (the audio itself) needs bands = 1");
       }
       if (version == Version.V1 && (channels != 1 || discrete || !inputMode.equals("pqmf"))) {
         throw new IllegalArgumentException("v1 exports are mono, variational, pqmf");
@@ -309,6 +313,11 @@ public final class RaveFixture {
    * path, its right padding plus its downsampling delay, counted at the input rate.
    */
   public static int streamingDelay(Spec s) {
+    if (s.inputMode.equals("raw")) {
+      Gen enc = new Gen(s, null, 0, 1); // the encoder takes the audio itself
+      encoderSource(s, enc);
+      return enc.delay;
+    }
     Gen pqmf = new Gen(s, null, 0, 1);
     pqmf.conv("x", "x", 1, s.bands, s.pqmfTaps, s.bands, 1, 1, s.channels);
     // RAVE's encoder tracks its own chain from zero: the PQMF's delay is not passed to it.
@@ -439,12 +448,16 @@ public final class RaveFixture {
     m.register_buffer("fidelity", Torch.tensor(fid, F));
 
     String input =
-        s.inputMode.equals("mel")
-            ? "    s = self.spectrogram.forward(x)\n"
-                + "    s = s[:, :, :, :s.size(3) - 1]\n"
-                + "    h = torch.log1p(s).reshape(x.size(0), -1, s.size(3))\n"
-            : "    h = self.pqmf.forward(x.reshape(-1, 1, x.size(2)))\n"
-                + "    h = h.reshape(x.size(0), -1, h.size(2))\n";
+        switch (s.inputMode) {
+          case "mel" ->
+              "    s = self.spectrogram.forward(x)\n"
+                  + "    s = s[:, :, :, :s.size(3) - 1]\n"
+                  + "    h = torch.log1p(s).reshape(x.size(0), -1, s.size(3))\n";
+          case "raw" -> "    h = x\n";
+          default ->
+              "    h = self.pqmf.forward(x.reshape(-1, 1, x.size(2)))\n"
+                  + "    h = h.reshape(x.size(0), -1, h.size(2))\n";
+        };
     String posterior =
         s.version == Version.V1
             ? "    ms = self.encoder.forward(h)\n" + "    mean = ms[0]\n" + "    scale = ms[1]\n"
