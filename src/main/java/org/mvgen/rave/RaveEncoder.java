@@ -5,8 +5,12 @@ import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.torch.Torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link AudioEncoder} over a RAVE export. Latent {@code n} of {@link #encode} is the export's
@@ -19,16 +23,22 @@ import org.mvgen.encoder.EncoderException;
  *       models whose receptive field is under {@value #CONTEXT} frames each side (RAVE v1 and v2);
  *   <li>streaming exports are stateful and late by {@link #delay()} samples; {@code encode} feeds
  *       {@code (hop - delay % hop) % hop} zeros first and drops the first {@code ceil(delay / hop)}
- *       latents, so that its output lines up with the offline grid.
+ *       latents, so that its output lines up with the offline grid. The delay is the user's ({@code
+ *       ?delay=}) if given, else computed from the file ({@link RaveModel#fileDelay()}) and
+ *       cross-checked with a click measurement (a warning when they disagree), else measured.
  * </ul>
  *
  * <p>Mode {@link Mode#MEAN} (the default) is deterministic: the posterior mean from the module's
- * own submodules and buffers. Mode {@link Mode#SAMPLE} calls the export's stochastic {@code
- * encode}, as the Python prototype did. Not thread-safe.
+ * own submodules and buffers. Mode {@link Mode#SAMPLE} calls the export's own {@code encode}:
+ * stochastic for variational exports, as the Python prototype did, and RAVE's codes for discrete
+ * ones (which have no mean). The {@link #id()} names everything that changes the latents: the
+ * file's weights, the mode and, for streaming exports, the delay. Not thread-safe.
  */
 public final class RaveEncoder implements AudioEncoder {
   static final int CHUNK = 256;
   static final int CONTEXT = 16;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RaveEncoder.class);
 
   /** How latents are computed. */
   public enum Mode {
@@ -36,27 +46,35 @@ public final class RaveEncoder implements AudioEncoder {
     SAMPLE
   }
 
+  /** Where the delay of a streaming export came from. */
+  public enum DelaySource {
+    /** Not a streaming export: no delay. */
+    NONE,
+    /** Given by the user ({@code ?delay=} or {@code encoder.rave_delay}). */
+    GIVEN,
+    /** Computed from the file's cached convolutions: exact. */
+    FILE,
+    /** Measured with clicks: an estimate (the file did not allow computing it). */
+    MEASURED
+  }
+
   private final RaveModel model;
   private final Mode mode;
   private final String spec;
   private final int delay;
-  private final boolean delayMeasured;
+  private final DelaySource delaySource;
 
   /**
    * Wraps a loaded model, which this encoder then owns (closing the encoder closes it). {@code
-   * delay < 0} measures the delay of a streaming export; non-streaming exports have none.
+   * delay < 0} takes the delay of a streaming export from the file, or measures it if the file does
+   * not allow computing it; non-streaming exports have none.
    */
   public RaveEncoder(RaveModel model, Mode mode, String spec, int delay) throws EncoderException {
     this.model = model;
     this.mode = mode;
     this.spec = spec;
     if (mode == Mode.MEAN && !model.canMean()) {
-      throw new EncoderException(
-          model.file()
-              + " has no 'encoder' submodule with 'latent_mean' and 'latent_pca' buffers, so its"
-              + " deterministic mean cannot be computed. Use its stochastic encode: rave:"
-              + model.file()
-              + "?mode=sample");
+      throw new EncoderException(model.whyNoMean());
     }
     if (mode == Mode.SAMPLE && !model.hasEncode()) {
       throw new EncoderException(
@@ -64,13 +82,42 @@ public final class RaveEncoder implements AudioEncoder {
     }
     if (!model.streaming()) {
       this.delay = 0;
-      this.delayMeasured = false;
+      this.delaySource = DelaySource.NONE;
     } else if (delay >= 0) {
       this.delay = delay;
-      this.delayMeasured = false;
+      this.delaySource = DelaySource.GIVEN;
+    } else if (model.fileDelay().isPresent()) {
+      this.delay = model.fileDelay().getAsInt();
+      this.delaySource = DelaySource.FILE;
+      crossCheck();
     } else {
       this.delay = measureDelay();
-      this.delayMeasured = true;
+      this.delaySource = DelaySource.MEASURED;
+    }
+  }
+
+  /**
+   * Compares the delay computed from the file with a click measurement, and warns when they differ
+   * by more than a quarter of a hop. The computed one is used either way: the measurement is known
+   * to fall a few hundred samples short on RAVE v2 layouts, and to vary with the weights.
+   */
+  private void crossCheck() throws EncoderException {
+    // Coarsely (to an eighth of a hop: 8 encodes instead of 24), on signals long enough for the
+    // response to a click, late by the delay, to end inside.
+    int frames = Integer.highestOneBit(Math.max(16, 2 * (delay / hop() + 16)) - 1) << 1;
+    int measured = measureDelay(hop() / 8, frames);
+    if (Math.abs(measured - delay) > hop() / 4) {
+      LOG.warn(
+          "{}: the delay computed from its cached convolutions is {} samples, a click measurement"
+              + " gives {}. mvgen uses {}. If the latents of this export look misaligned in time,"
+              + " give the delay yourself: rave:{}?delay=SAMPLES",
+          model.file(),
+          delay,
+          measured,
+          delay,
+          model.file());
+    } else {
+      LOG.debug("{}: delay {} samples, measured {}", model.file(), delay, measured);
     }
   }
 
@@ -82,15 +129,24 @@ public final class RaveEncoder implements AudioEncoder {
     return mode;
   }
 
-  /** Whether {@link #delay()} was measured (an estimate) rather than given. */
+  /** Whether {@link #delay()} was measured (an estimate) rather than given or computed. */
   public boolean delayMeasured() {
-    return delayMeasured;
+    return delaySource == DelaySource.MEASURED;
+  }
+
+  public DelaySource delaySource() {
+    return delaySource;
   }
 
   @Override
   public String id() {
-    // The file's hash names the weights; the mode changes what the latents are.
-    return "rave-" + model.fingerprint() + (mode == Mode.SAMPLE ? "-sample" : "");
+    // Everything that changes the values: the file's hash names the weights (and with them the
+    // input mode, channels and layout); the mode changes what the latents are; a streaming
+    // export's delay moves every latent in time, so latents of another delay are other latents.
+    return "rave-"
+        + model.fingerprint()
+        + (mode == Mode.SAMPLE ? "-sample" : "")
+        + (model.streaming() ? "-delay" + delay : "");
   }
 
   @Override
@@ -214,8 +270,18 @@ public final class RaveEncoder implements AudioEncoder {
    * v2, whose strided layers pad one sample more on the right.
    */
   private int measureDelay() throws EncoderException {
+    return measureDelay(1, 16);
+  }
+
+  /**
+   * The click measurement to within {@code precision} samples, starting with signals of {@code
+   * frames} frames (doubled while the response reaches their end). A cross-check only needs to see
+   * a disagreement of a quarter hop, so it measures coarsely.
+   */
+  private int measureDelay(int precision, int startFrames) throws EncoderException {
     int hop = hop();
-    for (int frames = 16; frames <= 512; frames *= 2) {
+    silences.clear();
+    for (int frames = startFrames; frames <= 512; frames *= 2) {
       int p0 = 4 * hop;
       int[] base = span(p0, frames);
       if (base == null || base[1] >= frames - 2) {
@@ -224,7 +290,7 @@ public final class RaveEncoder implements AudioEncoder {
       // A: n_last(p) = floor((p + A) / hop). Smallest p in (p0, p0 + hop] where it increments.
       int lo = p0;
       int hi = p0 + hop;
-      while (hi - lo > 1) {
+      while (hi - lo > precision) {
         int mid = (lo + hi) >>> 1;
         if (span(mid, frames)[1] > base[1]) {
           hi = mid;
@@ -236,7 +302,7 @@ public final class RaveEncoder implements AudioEncoder {
       // B: n_first(p) = smallest n with n * hop + B >= p. Smallest p where it increments.
       lo = p0;
       hi = p0 + hop;
-      while (hi - lo > 1) {
+      while (hi - lo > precision) {
         int mid = (lo + hi) >>> 1;
         if (span(mid, frames)[0] > base[0]) {
           hi = mid;
@@ -250,18 +316,31 @@ public final class RaveEncoder implements AudioEncoder {
     throw new EncoderException(
         model.file()
             + ": could not measure the delay of this streaming export (no response to a click"
-            + " within 512 frames). Give it: --set encoder.rave_delay=SAMPLES");
+            + " within 512 frames). Give it: rave:"
+            + model.file()
+            + "?delay=SAMPLES");
   }
+
+  /** Latents of silence by signal length in frames, during one measurement. */
+  private final java.util.Map<Integer, float[]> silences = new java.util.HashMap<>();
 
   /** First and last latent frames that change when a click is added at sample p; null if none. */
   private int[] span(int p, int frames) {
     int hop = hop();
-    float[] silence = new float[frames * hop];
     float[] click = new float[frames * hop];
     click[p] = 0.5f;
     try (PointerScope scope = new PointerScope()) {
-      float[] s = Torch.floats(model.mean(model.fresh(), silence));
-      float[] c = Torch.floats(model.mean(model.fresh(), click));
+      // The same seed for both: in sample mode the export's encode then draws the same noise, so
+      // only the click changes the latents (and the mean is never computed in that mode).
+      float[] s =
+          silences.computeIfAbsent(
+              frames,
+              f -> {
+                torch.manual_seed(29);
+                return Torch.floats(run(model.fresh(), new float[f * hop], 0, f * hop));
+              });
+      torch.manual_seed(29);
+      float[] c = Torch.floats(run(model.fresh(), click, 0, click.length));
       int d = model.latentSize();
       int first = -1;
       int last = -1;

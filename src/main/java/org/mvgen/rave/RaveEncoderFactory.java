@@ -39,7 +39,10 @@ public final class RaveEncoderFactory implements EncoderFactory {
     }
     int delay = spec.intOption("delay", config.getInt("encoder.rave_delay"));
     Path file = base.resolve(spec.path());
-    RaveModel model = RaveModel.load(file, config.getInt("encoder.threads"));
+    // Sample mode never computes the mean, not even to probe the file: it must work for files
+    // whose mean cannot be computed.
+    RaveModel model =
+        RaveModel.load(file, config.getInt("encoder.threads"), mode == RaveEncoder.Mode.MEAN);
     try {
       RaveEncoder enc = new RaveEncoder(model, mode, spec.toString(), delay);
       int sr = config.getInt("audio.sample_rate");
@@ -54,8 +57,19 @@ public final class RaveEncoderFactory implements EncoderFactory {
             model.sampleRate());
       }
       if (enc.delayMeasured()) {
+        LOG.warn(
+            "{} is a streaming export whose delay cannot be computed from the file ({}); measured"
+                + " {} samples ({} ms) with clicks, an estimate. Give the exact delay if you know"
+                + " it: rave:{}?delay=SAMPLES",
+            file,
+            model.whyNoFileDelay(),
+            enc.delay(),
+            String.format(Locale.ROOT, "%.1f", enc.delay() * 1000.0 / model.sampleRate()),
+            file);
+      } else if (enc.delaySource() == RaveEncoder.DelaySource.FILE) {
         LOG.info(
-            "{} is a streaming export; measured delay {} samples ({} ms), compensated.",
+            "{} is a streaming export; delay {} samples ({} ms) from its cached convolutions,"
+                + " compensated.",
             file,
             enc.delay(),
             String.format(Locale.ROOT, "%.1f", enc.delay() * 1000.0 / model.sampleRate()));

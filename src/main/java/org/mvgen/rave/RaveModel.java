@@ -13,31 +13,56 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueOptional;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.NamedJitModule;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TupleElements;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.named_module_iterator;
+import org.bytedeco.pytorch.named_module_list;
 import org.mvgen.encoder.EncoderException;
+import org.mvgen.torch.Torch;
 import org.mvgen.util.Hashing;
 
 /**
  * A RAVE TorchScript export ({@code rave export}, v1 or v2, streaming or not) loaded through
- * libtorch, with what the file says about itself: sample rate ({@code sr} in v2, {@code
- * sampling_rate} in v1), latent sizes, hop ({@code encode_params}), its methods, and whether it
- * keeps state between calls (streaming exports do; measured, not assumed).
+ * libtorch, with what the file declares about itself: sample rate ({@code sr} in v2, {@code
+ * sampling_rate} in v1; an int attribute or a 0-dim integer tensor buffer), latent sizes, hop and
+ * input channels ({@code encode_params}, {@code n_channels}), the encoder's input ({@code
+ * input_mode}: PQMF bands, a mel spectrogram or raw audio), whether it is variational or discrete
+ * ({@code encoder.rvq}), and whether it keeps state between calls (streaming exports do; measured,
+ * not assumed) and, if so, its delay, computed from its cached convolutions.
  *
- * <p>{@link #mean} computes the deterministic posterior mean from the module's own {@code pqmf},
- * {@code encoder}, {@code latent_mean} and {@code latent_pca}; {@link #sample} calls the export's
- * stochastic {@code encode}. Each {@link #fresh()} copy is one independent stream. Not thread-safe.
+ * <p>{@link #mean} computes the deterministic posterior mean: with the file's own {@code
+ * encode_amortized} when it has one (v1), otherwise from its {@code pqmf} / {@code spectrogram},
+ * {@code encoder}, {@code latent_mean} and {@code latent_pca}, following {@code input_mode} and
+ * {@code n_channels} as the export's {@code encode} does. {@link #sample} calls the export's own
+ * {@code encode} (stochastic for variational exports, RAVE's codes for discrete ones). Each {@link
+ * #fresh()} copy is one independent stream. Not thread-safe.
  */
 public final class RaveModel implements AutoCloseable {
+
   /** Highest TorchScript archive format version our libtorch 2.10 reads. */
   static final int MAX_FILE_FORMAT = 10;
 
   static final String TORCH_VERSION = "2.10";
+
+  /** What feeds the encoder ({@code input_mode} of v2 exports; v1 exports are all PQMF). */
+  public enum InputMode {
+    /** PQMF bands (the usual). */
+    PQMF,
+    /**
+     * A log1p mel spectrogram with its last frame dropped ({@code hybrid}, {@code v2_with_augs}).
+     */
+    MEL,
+    /** The audio itself. */
+    RAW
+  }
 
   private final Path file;
   private final JitModule pristine;
@@ -48,13 +73,18 @@ public final class RaveModel implements AutoCloseable {
   private final int latentSize;
   private final int fullLatentSize;
   private final int inChannels;
+  private final InputMode inputMode;
   private final boolean hasEncode;
   private final boolean hasDecode;
   private final boolean hasForward;
-  private final boolean canMean;
+  private final boolean hasAmortized;
+  private final boolean discrete;
+  private final String whyNoMean; // null when the mean can be computed
   private final Tensor latentMean; // [F, 1]
   private final Tensor latentPca; // [F, F]
   private boolean streaming;
+  private Integer fileDelay; // streaming exports: from the cached convolutions; null if unknown
+  private String whyNoFileDelay;
 
   private RaveModel(Path file, JitModule m, String fingerprint) throws EncoderException {
     this.file = file;
@@ -71,6 +101,7 @@ public final class RaveModel implements AutoCloseable {
     hasEncode = m.find_method("encode").has_value();
     hasDecode = m.find_method("decode").has_value();
     hasForward = m.find_method("forward").has_value();
+    hasAmortized = m.find_method("encode_amortized").has_value();
     boolean hasEncoder = isModule(m, "encoder");
     if (sr == null || !(hasEncode || hasEncoder)) {
       throw new EncoderException(
@@ -82,17 +113,19 @@ public final class RaveModel implements AutoCloseable {
               + "). Export the model with 'rave export --run RUN_DIR [--streaming True]'.");
     }
     this.sampleRate = sr;
+    inputMode = inputMode(file, m);
     long[] params = null;
     if (m.hasattr("encode_params") && m.attr("encode_params").isTensor()) {
       params = Torch.longValues(Torch.tensorOf(m.attr("encode_params")));
     }
     Integer ls = intAttr(m, "latent_size");
+    Integer nch = intAttr(m, "n_channels");
     if (params != null && params.length == 4) {
       inChannels = (int) params[0];
       latentSize = (int) params[2];
       hop = (int) params[3];
     } else if (ls != null) {
-      inChannels = 1;
+      inChannels = nch == null ? 1 : nch;
       latentSize = ls;
       hop = -1; // measured below
     } else {
@@ -104,7 +137,20 @@ public final class RaveModel implements AutoCloseable {
             && m.attr("latent_mean").isTensor()
             && m.hasattr("latent_pca")
             && m.attr("latent_pca").isTensor();
-    canMean = hasEncoder && buffers;
+    discrete = hasEncoder && isModule(new JitModule(m.attr("encoder").toObject()), "rvq");
+    if (discrete) {
+      whyNoMean =
+          " is a discrete export (its encoder quantises with residual VQ, 'encoder.rvq'): it has no"
+              + " posterior mean, only the codes RAVE's own encode gives";
+    } else if (!hasAmortized && !(hasEncoder && buffers)) {
+      whyNoMean =
+          " has no 'encoder' submodule with 'latent_mean' and 'latent_pca' buffers (nor"
+              + " 'encode_amortized'), so its deterministic mean cannot be computed";
+    } else if (inputMode == InputMode.MEL && !hasAmortized && !isModule(m, "spectrogram")) {
+      whyNoMean = " says input_mode = \"mel\" but has no 'spectrogram' submodule";
+    } else {
+      whyNoMean = null;
+    }
     if (buffers) {
       Tensor pca = Torch.tensorOf(m.attr("latent_pca"));
       fullLatentSize = (int) pca.size(0);
@@ -118,14 +164,39 @@ public final class RaveModel implements AutoCloseable {
     }
   }
 
+  private static InputMode inputMode(Path file, JitModule m) throws EncoderException {
+    if (!m.hasattr("input_mode") || !m.attr("input_mode").isString()) {
+      return InputMode.PQMF; // v1 exports, and v2 ones before input_mode existed
+    }
+    String mode = m.attr("input_mode").toStringRef().getString();
+    return switch (mode) {
+      case "pqmf" -> InputMode.PQMF;
+      case "mel" -> InputMode.MEL;
+      case "raw" -> InputMode.RAW;
+      default ->
+          throw new EncoderException(
+              file
+                  + " says input_mode = \""
+                  + mode
+                  + "\", which mvgen does not know (it knows pqmf, mel and raw). Export the model"
+                  + " with a RAVE configuration whose input mode is one of those.");
+    };
+  }
+
+  /** {@link #load(Path, int, boolean)} for the deterministic mean. */
+  public static RaveModel load(Path file, int threads) throws EncoderException {
+    return load(file, threads, true);
+  }
+
   /**
    * Loads and probes a {@code .ts} file; the message of a failure says which problem and what to
-   * do.
+   * do. The probe runs what will be used: the posterior mean when {@code mean}, otherwise only the
+   * export's own {@code encode} (so a file whose mean cannot be computed still loads for it).
    */
-  public static RaveModel load(Path file, int threads) throws EncoderException {
+  public static RaveModel load(Path file, int threads, boolean mean) throws EncoderException {
     checkFile(file);
     try {
-      Torch.init(threads);
+      Torch.load(threads);
     } catch (org.mvgen.torch.TorchException e) {
       throw new EncoderException("Cannot load libtorch to read " + file + ": " + e.getMessage(), e);
     }
@@ -135,8 +206,29 @@ public final class RaveModel implements AutoCloseable {
     } catch (RuntimeException e) {
       throw explainLoadFailure(file, e);
     }
-    RaveModel model = new RaveModel(file, m, fingerprint(file));
-    model.probe();
+    RaveModel model;
+    try {
+      model = new RaveModel(file, m, fingerprint(file));
+    } catch (EncoderException | RuntimeException e) {
+      m.close(); // not a RAVE export mvgen can use: free the module now, not at some GC
+      throw e;
+    }
+    try {
+      if (mean && !model.canMean()) {
+        throw new EncoderException(model.whyNoMean());
+      }
+      if (!mean && !model.hasEncode()) {
+        throw new EncoderException(
+            file + " has no 'encode' method; use the default mode (mean) instead.");
+      }
+      model.probe(mean);
+      if (model.streaming) {
+        model.computeDelay();
+      }
+    } catch (EncoderException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
     return model;
   }
 
@@ -242,12 +334,26 @@ public final class RaveModel implements AutoCloseable {
     }
   }
 
-  private static Integer intAttr(JitModule m, String name) {
+  /**
+   * An integer the file declares: an int attribute (RAVE 2.x) or a one-element integer tensor
+   * buffer (v1's {@code export_rave.py} registers {@code sampling_rate} and {@code latent_size} as
+   * 0-dim int64 tensors).
+   */
+  static Integer intAttr(JitModule m, String name) {
     if (!m.hasattr(name)) {
       return null;
     }
     IValue v = m.attr(name);
-    return v.isInt() ? (int) v.toInt() : null;
+    if (v.isInt()) {
+      return (int) v.toInt();
+    }
+    if (v.isTensor()) {
+      Tensor t = Torch.tensorOf(v);
+      if (t.numel() == 1 && !t.is_floating_point() && !t.is_complex()) {
+        return (int) Torch.longValues(t)[0];
+      }
+    }
+    return null;
   }
 
   private static boolean isModule(JitModule m, String name) {
@@ -267,8 +373,11 @@ public final class RaveModel implements AutoCloseable {
     return names;
   }
 
-  /** Runs the model twice on the same noise: different deterministic outputs mean it has state. */
-  private void probe() throws EncoderException {
+  /**
+   * Runs the model twice on the same noise: different outputs mean it has state. Runs the mean when
+   * {@code mean}, else the export's {@code encode} only.
+   */
+  private void probe(boolean mean) throws EncoderException {
     if (hop <= 0) {
       try (PointerScope scope = new PointerScope()) {
         int n = 1 << 15;
@@ -296,15 +405,20 @@ public final class RaveModel implements AutoCloseable {
         // Same seed for both calls, so that even the stochastic encode repeats itself unless the
         // module carries state from the first call into the second.
         torch.manual_seed(17);
-        a = canMean ? Torch.floats(mean(m, x)) : Torch.floats(sample(m, x));
+        a = Torch.floats(mean ? mean(m, x) : sample(m, x));
         torch.manual_seed(17);
-        b = canMean ? Torch.floats(mean(m, x)) : Torch.floats(sample(m, x));
+        b = Torch.floats(mean ? mean(m, x) : sample(m, x));
       } catch (RuntimeException e) {
         throw new EncoderException(
             file
-                + " failed on 4 frames of audio: "
+                + " failed on 4 frames of audio"
+                + (mean ? " (posterior mean)" : " (its encode)")
+                + ": "
                 + String.valueOf(e.getMessage()).strip().split("\n", 2)[0]
-                + ". It may need a newer libtorch, or not be an audio encoder.",
+                + ". It may need a newer libtorch, or not be an audio encoder."
+                + (mean && hasEncode
+                    ? " Its own encode may still work: rave:" + file + "?mode=sample"
+                    : ""),
             e);
       }
       if (a.length != latentSize * 4) {
@@ -324,6 +438,109 @@ public final class RaveModel implements AutoCloseable {
       }
       streaming = !java.util.Arrays.equals(a, b);
     }
+  }
+
+  /**
+   * The delay of a streaming export from its cached convolutions, exactly: on the analysis path
+   * (the PQMF's {@code forward_conv}, then the encoder's convolutions in order), a cached
+   * convolution has a {@code cache} of {@code left + right} samples of its input, which makes it
+   * late by its right padding {@code ceil(cache.padding / 2)} (RAVE pads centred, the right side
+   * taking the odd sample), plus the {@code downsampling_delay} that a strided one adds first;
+   * counted at the input rate, times the product of the strides before it. A file whose strides do
+   * not multiply to its hop, or whose analysis path is not all cached convolutions mvgen can read,
+   * gets no delay here (the encoder then measures one).
+   */
+  private void computeDelay() {
+    List<JitModule> roots = new ArrayList<>();
+    switch (inputMode) {
+      case PQMF -> {
+        if (!isModule(pristine, "pqmf")) {
+          whyNoFileDelay = "it has no 'pqmf' submodule";
+          return;
+        }
+        roots.add(new JitModule(pristine.attr("pqmf").toObject()));
+      }
+      case MEL -> {
+        whyNoFileDelay = "its mel spectrogram is not a cached convolution";
+        return;
+      }
+      case RAW -> {}
+    }
+    roots.add(new JitModule(pristine.attr("encoder").toObject()));
+    long rate = 1;
+    long delay = 0;
+    int convs = 0;
+    List<JitModule> all = new ArrayList<>();
+    for (JitModule root : roots) {
+      collect(root, all);
+    }
+    for (JitModule c : all) {
+      Integer padding = intAttr(child(c, "cache"), "padding");
+      int down = 0;
+      if (isModule(c, "downsampling_delay")) {
+        Integer d = intAttr(child(c, "downsampling_delay"), "padding");
+        down = d == null ? 0 : d;
+      }
+      Integer stride = firstInt(c.type().findConstant("stride"));
+      if (padding == null || stride == null) {
+        whyNoFileDelay = "a cached convolution has no readable 'cache.padding' or 'stride'";
+        return;
+      }
+      delay += ((padding + 1) / 2 + down) * rate;
+      rate *= stride;
+      convs++;
+    }
+    if (convs == 0) {
+      whyNoFileDelay = "no cached convolution was found on its analysis path";
+    } else if (rate != hop) {
+      whyNoFileDelay =
+          "the strides of its cached convolutions multiply to " + rate + ", not its hop " + hop;
+    } else {
+      fileDelay = (int) delay;
+    }
+  }
+
+  /** Cached convolutions under {@code m}, in the order they were registered (the forward order). */
+  private static void collect(JitModule m, List<JitModule> out) {
+    named_module_list children = m.named_children();
+    for (named_module_iterator it = children.begin();
+        it.notEquals(children.end());
+        it = it.increment()) {
+      NamedJitModule nm = it.access();
+      String name = nm.name().getString();
+      JitModule c = new JitModule(nm.value());
+      if (name.contains("inverse")) {
+        continue; // the PQMF's synthesis side
+      }
+      if (isModule(c, "cache")) {
+        out.add(c);
+      } else {
+        collect(c, out);
+      }
+    }
+  }
+
+  private static JitModule child(JitModule m, String name) {
+    return new JitModule(m.attr(name).toObject());
+  }
+
+  private static Integer firstInt(IValueOptional v) {
+    if (v == null || !v.has_value()) {
+      return null;
+    }
+    IValue x = v.get();
+    if (x.isInt()) {
+      return (int) x.toInt();
+    }
+    if (x.isTuple()) {
+      TupleElements el = x.toTuple().elements();
+      return el.size() > 0 && el.get(0).isInt() ? (int) el.get(0).toInt() : null;
+    }
+    if (x.isIntList()) {
+      long[] l = x.toIntVector().get();
+      return l.length > 0 ? (int) l[0] : null;
+    }
+    return null;
   }
 
   /** A copy with its own state: one per continuous stream; a new one resets a stream. */
@@ -356,26 +573,76 @@ public final class RaveModel implements AutoCloseable {
   }
 
   private Tensor meanNoGrad(JitModule m, Tensor x) {
-    if (isModule(m, "pqmf")) {
-      JitModule pqmf = new JitModule(m.attr("pqmf").toObject());
-      x = Torch.tensorOf(pqmf.forward(new IValueVector(new IValue(x))));
-    }
-    JitModule enc = new JitModule(m.attr("encoder").toObject());
-    IValue out = enc.forward(new IValueVector(new IValue(x)));
     Tensor mu;
-    if (out.isTuple()) {
-      TupleElements el = out.toTuple().elements();
-      mu = Torch.tensorOf(el.get(0)); // v1: (mean, scale)
-      java.lang.ref.Reference.reachabilityFence(el); // get(0) points into the tuple
-      java.lang.ref.Reference.reachabilityFence(out);
+    if (hasAmortized) {
+      // v1 declares its mean: encode_amortized(x) = (mean, std), before the PCA.
+      mu = first(m.get_method("encode_amortized").apply(new IValueVector(new IValue(x))));
     } else {
-      Tensor t = Torch.tensorOf(out);
-      long c = t.size(1);
-      // v2: means then scales along the channels; a plain autoencoder returns only means.
-      mu = c == 2L * fullLatentSize ? t.narrow(1, 0, fullLatentSize) : t;
+      Tensor h = analysis(m, x);
+      JitModule enc = new JitModule(m.attr("encoder").toObject());
+      IValue out = enc.forward(new IValueVector(new IValue(h)));
+      if (out.isTuple() || out.isList()) {
+        mu = first(out); // (mean, scale): a tuple, or a list where the encoder uses torch.split
+      } else {
+        Tensor t = Torch.tensorOf(out);
+        long c = t.size(1);
+        // v2: means then scales along the channels; a plain autoencoder returns only means.
+        mu = c == 2L * fullLatentSize ? t.narrow(1, 0, fullLatentSize) : t;
+      }
     }
     Tensor z = latentPca.matmul(mu.sub(latentMean));
     return z.narrow(1, 0, latentSize);
+  }
+
+  /**
+   * What the export's {@code encode} feeds its encoder, {@code [B, C, T]} to {@code [B, C * bands,
+   * T']}: each channel through the PQMF (channels folded into the batch, as RAVE does), or the mel
+   * spectrogram without its last frame, log1p, or the audio itself.
+   */
+  private Tensor analysis(JitModule m, Tensor x) {
+    long b = x.size(0);
+    long c = x.size(1);
+    long t = x.size(2);
+    switch (inputMode) {
+      case PQMF -> {
+        if (!isModule(m, "pqmf")) {
+          return x;
+        }
+        JitModule pqmf = new JitModule(m.attr("pqmf").toObject());
+        Tensor h =
+            Torch.tensorOf(pqmf.forward(new IValueVector(new IValue(x.reshape(b * c, 1, t)))));
+        return h.reshape(b, -1, h.size(h.dim() - 1));
+      }
+      case MEL -> {
+        JitModule spec = new JitModule(m.attr("spectrogram").toObject());
+        Tensor s = Torch.tensorOf(spec.forward(new IValueVector(new IValue(x))));
+        long last = s.dim() - 1;
+        s = s.narrow(last, 0, s.size(last) - 1);
+        return torch.log1p(s).reshape(b, -1, s.size(last));
+      }
+      case RAW -> {
+        return x;
+      }
+    }
+    throw new IllegalStateException(inputMode.toString());
+  }
+
+  /** The first element of a tuple or list (kept alive while its handle is copied). */
+  private static Tensor first(IValue out) {
+    Tensor t;
+    if (out.isTuple()) {
+      TupleElements el = out.toTuple().elements();
+      t = Torch.tensorOf(el.get(0));
+      java.lang.ref.Reference.reachabilityFence(el); // get(0) points into the tuple
+    } else if (out.isList()) {
+      GenericList l = out.toList();
+      t = Torch.tensorOf(l.get(0));
+      java.lang.ref.Reference.reachabilityFence(l);
+    } else {
+      t = Torch.tensorOf(out);
+    }
+    java.lang.ref.Reference.reachabilityFence(out);
+    return t;
   }
 
   /** The export's own {@code encode}: stochastic for VAE exports. */
@@ -427,9 +694,49 @@ public final class RaveModel implements AutoCloseable {
     return hasForward;
   }
 
-  /** Whether the deterministic mean can be computed (encoder submodule and PCA buffers present). */
+  /** Whether the deterministic mean can be computed (not for discrete exports). */
   public boolean canMean() {
-    return canMean;
+    return whyNoMean == null;
+  }
+
+  /** Why the mean cannot be computed and what works instead; null when it can. */
+  public String whyNoMean() {
+    return whyNoMean == null
+        ? null
+        : file
+            + whyNoMean
+            + ". Use the export's own encode"
+            + (discrete ? " (RAVE's codes, deterministic)" : "")
+            + ": rave:"
+            + file
+            + "?mode=sample";
+  }
+
+  /** Whether the encoder quantises (residual VQ): {@code encode} gives codes, not a mean. */
+  public boolean discrete() {
+    return discrete;
+  }
+
+  public InputMode inputMode() {
+    return inputMode;
+  }
+
+  /** Audio channels the export takes ({@code n_channels}); mvgen feeds mono to each. */
+  public int channels() {
+    return inChannels;
+  }
+
+  /**
+   * The delay in samples of a streaming export, computed from its cached convolutions; empty when
+   * not streaming or when the file does not allow it ({@link #whyNoFileDelay()}).
+   */
+  public java.util.OptionalInt fileDelay() {
+    return fileDelay == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(fileDelay);
+  }
+
+  /** Why a streaming export's delay could not be computed from the file; null otherwise. */
+  public String whyNoFileDelay() {
+    return whyNoFileDelay;
   }
 
   /** Whether the export keeps state between calls (cached convolutions of a streaming export). */

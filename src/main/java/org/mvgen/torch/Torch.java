@@ -107,8 +107,30 @@ public final class Torch {
                 + ". Unset LD_LIBRARY_PATH / LD_PRELOAD (or remove the system libtorch"
                 + " directory from them) and run again.");
       }
+      quietNnpack();
       loaded = true;
     }
+  }
+
+  /**
+   * Turns NNPACK off. libtorch considers NNPACK for CPU convolutions and, on CPUs NNPACK does not
+   * support (AMD EPYC among them), prints {@code Could not initialize NNPACK! Reason: Unsupported
+   * hardware.} when it asks: dozens of lines per encode. With NNPACK off it no longer asks. On such
+   * CPUs nothing else changes (NNPACK never ran there); on CPUs NNPACK supports, the convolutions
+   * libtorch would have given it run on its other CPU paths (as PyTorch's {@code
+   * torch.backends.nnpack.set_flags(False)} does).
+   */
+  private static void quietNnpack() {
+    torch.globalContext().setUserEnabledNNPACK(false);
+  }
+
+  /**
+   * Loads libtorch ({@link #load}) and sets its CPU threads ({@code threads <= 0} keeps libtorch's
+   * default).
+   */
+  public static void load(int threads) throws TorchException {
+    load();
+    threads(threads);
   }
 
   /** The directory the libtorch libraries were loaded from. */
@@ -260,11 +282,32 @@ public final class Torch {
     }
   }
 
-  /** A Java array copy of a float32 tensor. */
+  /** A Java array copy of a tensor's values, row-major, converted to float32 if need be. */
   public static float[] floats(Tensor t) {
     float[] out = new float[(int) t.numel()];
-    copy(t, out, 0);
+    if (t.scalar_type() == torch.ScalarType.Float) {
+      copy(t, out, 0);
+    } else {
+      try (Tensor f = t.to(torch.ScalarType.Float)) {
+        copy(f, out, 0);
+      }
+    }
     return out;
+  }
+
+  /** A new int64 CPU tensor of the given values, shape {@code [values.length]}. */
+  public static Tensor longs(long... values) {
+    return Tensor.create(values, values.length);
+  }
+
+  /** The values of an integer (or any real) tensor as int64, row-major. */
+  public static long[] longValues(Tensor t) {
+    try (Tensor c = t.to(torch.ScalarType.Long).contiguous()) {
+      long[] out = new long[(int) c.numel()];
+      java.nio.LongBuffer b = c.createBuffer();
+      b.get(out);
+      return out;
+    }
   }
 
   /**

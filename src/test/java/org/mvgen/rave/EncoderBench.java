@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.global.torch;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.MelEncoder;
+import org.mvgen.torch.Torch;
 
 /**
  * Encoder benchmark ({@code bench/encoders.sh}): speed as a multiple of real time at 44.1 kHz for a
@@ -20,7 +21,7 @@ import org.mvgen.encoder.MelEncoder;
  * export's own {@code encode} over the whole signal. Prints Markdown table rows.
  *
  * <pre>
- * java -cp target/mvgen.jar:target/lib/* org.mvgen.rave.EncoderBench [SECONDS] [THREADS]
+ * java -cp target/classes:target/test-classes:target/lib/* org.mvgen.rave.EncoderBench [SECONDS] [THREADS]
  * </pre>
  */
 public final class EncoderBench {
@@ -30,7 +31,7 @@ public final class EncoderBench {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     int sr = 44100;
-    Torch.init(threads);
+    Torch.load(threads);
     float[] x = new float[seconds * sr];
     Random r = new Random(1);
     for (int i = 0; i < x.length; i++) {
@@ -85,8 +86,9 @@ public final class EncoderBench {
         RaveEncoder enc = new RaveEncoder(m, RaveEncoder.Mode.MEAN, "rave:v2s.ts", -1)) {
       System.out.printf(
           Locale.ROOT,
-          "# streaming export: measured delay %d samples (exact %d)%n",
+          "# streaming export: delay %d samples (%s; the fixture's exact delay %d)%n",
           enc.delay(),
+          enc.delaySource(),
           RaveFixture.streamingDelay(RaveFixture.v2Sized(true, 1)));
       t = time(() -> enc.encode(x));
       row("RAVE v2-sized, streaming export, mean", seconds / t, t);
