@@ -18,13 +18,13 @@ import org.bytedeco.pytorch.global.torch;
  * for feature matching, the last one being the score. Names: {@code mpd_p<period>_l<i>}, {@code
  * mpd_p<period>_last}, {@code msd_s<i>_l<j>}, {@code msd_s<i>_last}.
  */
-final class Discriminator extends Module {
+public final class Discriminator extends Module {
   private final List<Integer> periods;
   private final List<List<Conv>> mpd = new ArrayList<>();
   private final List<List<Conv>> msd = new ArrayList<>();
   final java.util.Map<String, Conv> convs = new java.util.LinkedHashMap<>();
 
-  Discriminator(RaveConfig c, boolean weightNorm) {
+  public Discriminator(RaveConfig c, boolean weightNorm) {
     this.periods = c.periods();
     for (int p : periods) {
       mpd.add(net("mpd_p" + p, c, Conv.Kind.CONV2D, 5, weightNorm));
@@ -52,7 +52,7 @@ final class Discriminator extends Module {
   }
 
   /** Features of every network for audio {@code x} {@code [B, 1, T]}. */
-  List<List<Tensor>> forward(Tensor x) {
+  public List<List<Tensor>> forward(Tensor x) {
     List<List<Tensor>> all = new ArrayList<>();
     for (int i = 0; i < periods.size(); i++) {
       int p = periods.get(i);

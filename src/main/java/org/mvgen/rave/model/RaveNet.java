@@ -59,7 +59,7 @@ public final class RaveNet extends Module {
   }
 
   /** A new discriminator for this config (seed with {@code torch.manual_seed}). */
-  public Module discriminator() {
+  public Discriminator discriminator() {
     return new Discriminator(config, true);
   }
 
