@@ -10,11 +10,12 @@ threads="${1:-2}"
 shift || true
 net=("${@:-128 256 512 6}")
 "$here/mvgen" --version >/dev/null   # builds if needed
+(cd "$here" && mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null)
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
 echo "## $(date -u +%F) $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "### mvgen (libtorch 2.10 via org.bytedeco:pytorch)"
-taskset -c "0-$((threads - 1))" java -Xmx4g -cp "$here/target/mvgen.jar:$here/target/lib/*" \
-  org.mvgen.decoder.DecoderBenchmark "$threads" ${net[*]}
+taskset -c "0-$((threads - 1))" java -Xmx4g -cp "$here/target/classes:$here/target/test-classes:$here/target/lib/*" \
+  org.mvgen.decoder.bench.DecoderBenchmark "$threads" ${net[*]}
 echo "### PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing)"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   taskset -c "0-$((threads - 1))" /usr/bin/python3 "$here/bench/decoder_pytorch.py" "$threads" ${net[*]}

@@ -13,7 +13,6 @@ import org.mvgen.dataset.Split;
 import org.mvgen.decoder.DatasetPairs;
 import org.mvgen.decoder.Decoder;
 import org.mvgen.decoder.DecoderBundle;
-import org.mvgen.decoder.Trainer;
 import org.mvgen.eval.Evaluator;
 import org.mvgen.torch.Torch;
 import org.mvgen.util.ProgressBars;
@@ -53,7 +52,7 @@ public final class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Config c = common.config();
     c = CommonOptions.override(c, "eval.max_pairs", maxPairs, "--max-pairs");
-    Path bundle = run.resolve(Trainer.BUNDLE);
+    Path bundle = run.resolve(DecoderBundle.FILE_NAME);
     DecoderBundle info = DecoderBundle.read(bundle);
     Path data = dataset;
     if (data == null) {

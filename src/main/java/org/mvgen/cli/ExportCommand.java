@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import org.mvgen.decoder.Decoder;
 import org.mvgen.decoder.DecoderBundle;
 import org.mvgen.decoder.TorchScriptExport;
-import org.mvgen.decoder.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +49,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.config();
-    Path bundle = Files.isDirectory(run) ? run.resolve(Trainer.BUNDLE) : run;
+    Path bundle = Files.isDirectory(run) ? run.resolve(DecoderBundle.FILE_NAME) : run;
     Path target = out != null ? out : bundle.toAbsolutePath().resolveSibling("decoder.pt");
     try (Decoder d = DecoderBundle.load(bundle)) {
       switch (format) {

@@ -2,6 +2,7 @@ package org.mvgen.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -12,11 +13,13 @@ import org.mvgen.dataset.EncoderRecord;
 import org.mvgen.dataset.Split;
 import org.mvgen.decoder.DatasetPairs;
 import org.mvgen.decoder.DecoderSpec;
-import org.mvgen.decoder.TrainConfig;
-import org.mvgen.decoder.TrainResult;
-import org.mvgen.decoder.Trainer;
 import org.mvgen.encoder.DatasetEncoding;
 import org.mvgen.encoder.PortableEncoder;
+import org.mvgen.train.Precision;
+import org.mvgen.train.decoder.DecoderTrainConfig;
+import org.mvgen.train.decoder.DecoderTraining;
+import org.mvgen.train.decoder.TrainResult;
+import org.mvgen.util.Durations;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,8 +61,21 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the run in RUN from its checkpoint.")
   boolean resume;
 
+  @Option(
+      names = "--overwrite",
+      description = "Replace a finished run (its model and checkpoint) in RUN.")
+  boolean overwrite;
+
   @Option(names = "--steps", description = "Total optimizer steps (train.steps).")
   Long steps;
+
+  @Option(
+      names = "--time",
+      paramLabel = "DURATION",
+      description =
+          "Train for this long (e.g. 30m, 2h, 90s; train.time), planning the schedule over the"
+              + " steps that fit; with --steps, whichever ends first.")
+  String time;
 
   @Option(names = "--batch-size", description = "Pairs per step (train.batch_size).")
   Integer batchSize;
@@ -83,6 +99,7 @@ public final class TrainCommand implements Callable<Integer> {
     c = CommonOptions.override(c, "train.lr", lr, "--lr");
     c = CommonOptions.override(c, "train.seed", seed, "--seed");
     c = CommonOptions.override(c, "train.device", device, "--device");
+    c = CommonOptions.override(c, "train.time", time, "--time");
     PrintWriter o = spec.commandLine().getOut();
     try (Dataset ds = Dataset.open(dataset)) {
       EncoderRecord enc = ds.encoder(encoder);
@@ -94,9 +111,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       // The bundle carries the encoder's settings and PCA, so the model works without the dataset.
       PortableEncoder portable = DatasetEncoding.portable(ds, enc, c);
-      TrainConfig cfg;
+      DecoderTrainConfig cfg;
       try {
-        cfg = config(c, ds, enc, portable, train, val, out, resume);
+        cfg = config(c, ds, enc, portable, train, val, out, resume, overwrite, steps != null);
       } catch (IllegalArgumentException e) {
         throw new org.mvgen.MvgenException(
             e.getMessage() + ". Fix the setting in your config file or with --set.", e);
@@ -107,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
           train.size(),
           val.size(),
           enc.id(),
-          cfg.spec().frameSize(),
+          cfg.model().frameSize(),
           out);
       o.flush();
       // On Ctrl-C the trainer saves a checkpoint and the bundle and returns; this hook holds the
@@ -115,7 +132,7 @@ public final class TrainCommand implements Callable<Integer> {
       Thread hook = new Thread(() -> Main.awaitOutput(120), "mvgen-train-output");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        TrainResult r = Trainer.run(cfg, ProgressBars.console(System.err));
+        TrainResult r = DecoderTraining.run(cfg, ProgressBars.console(System.err));
         o.printf(
             Locale.ROOT,
             "%s at step %d: loss %.5f, validation loss %.5f, PSNR %.2f dB, %.0f samples/s.%n",
@@ -146,8 +163,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Builds the trainer's config from the settings. */
-  static TrainConfig config(
+  /**
+   * Builds the trainer's config from the settings. With a time budget ({@code train.time}) and no
+   * explicit {@code --steps}, the run is limited by time alone.
+   */
+  static DecoderTrainConfig config(
       Config c,
       Dataset ds,
       EncoderRecord enc,
@@ -155,7 +175,9 @@ public final class TrainCommand implements Callable<Integer> {
       DatasetPairs train,
       DatasetPairs val,
       Path out,
-      boolean resume) {
+      boolean resume,
+      boolean overwrite,
+      boolean explicitSteps) {
     DecoderSpec spec;
     try {
       spec =
@@ -174,33 +196,33 @@ public final class TrainCommand implements Callable<Integer> {
     info.put("encoderDim", enc.dim());
     info.put("encoderSpecInDataset", enc.spec());
     info.put("encoderInfo", enc.info());
-    return new TrainConfig(
-        train,
-        val,
-        spec,
-        out,
-        c.getLong("train.steps"),
-        c.getInt("train.batch_size"),
-        c.getDouble("train.lr"),
-        c.getString("train.schedule"),
-        c.getInt("train.warmup_steps"),
-        c.getDouble("train.min_lr_fraction"),
-        c.getDouble("train.weight_decay"),
-        c.getString("train.loss"),
-        c.getLong("train.seed"),
-        c.getInt("train.threads"),
-        c.getInt("train.loader_threads"),
-        c.getInt("train.checkpoint_every"),
-        c.getInt("train.preview_every"),
-        c.getInt("train.validate_every"),
-        c.getInt("train.validation_pairs"),
-        c.getDouble("train.divergence_factor"),
-        resume,
-        c.getString("train.device"),
-        enc.id(),
-        portable.spec(),
-        portable.files(),
-        info,
-        c.getString("train.precision"));
+    Duration budget = Durations.parse(c.getString("train.time"), "train.time");
+    DecoderTrainConfig.Builder b =
+        DecoderTrainConfig.builder(train, val, spec, out)
+            .batchSize(c.getInt("train.batch_size"))
+            .lr(c.getDouble("train.lr"))
+            .schedule(DecoderTrainConfig.ScheduleKind.parse(c.getString("train.schedule")))
+            .warmupSteps(c.getInt("train.warmup_steps"))
+            .minLrFraction(c.getDouble("train.min_lr_fraction"))
+            .weightDecay(c.getDouble("train.weight_decay"))
+            .loss(DecoderTrainConfig.Loss.parse(c.getString("train.loss")))
+            .loaderThreads(c.getInt("train.loader_threads"))
+            .validationPairs(c.getInt("train.validation_pairs"))
+            .encoder(enc.id(), portable.spec(), portable.files())
+            .info(info);
+    b.run()
+        .steps(budget != null && !explicitSteps ? Long.MAX_VALUE : c.getLong("train.steps"))
+        .time(budget)
+        .seed(c.getLong("train.seed"))
+        .threads(c.getInt("train.threads"))
+        .device(c.getString("train.device"))
+        .precision(Precision.parse(c.getString("train.precision")))
+        .checkpointEvery(c.getInt("train.checkpoint_every"))
+        .validateEvery(c.getInt("train.validate_every"))
+        .sideOutputEvery(c.getInt("train.preview_every"))
+        .divergenceFactor(c.getDouble("train.divergence_factor"))
+        .resume(resume)
+        .overwrite(overwrite);
+    return b.build();
   }
 }

@@ -80,7 +80,7 @@ public final class Decoder implements FrameGenerator {
   }
 
   /** Network output {@code [n, 3, s, s]} in [-1, 1] to packed RGB bytes {@code [n, s, s, 3]}. */
-  static Tensor toBytes(Tensor y) {
+  public static Tensor toBytes(Tensor y) {
     return y.add(new Scalar(1.0))
         .mul(new Scalar(127.5))
         .round()

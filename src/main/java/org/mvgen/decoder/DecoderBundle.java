@@ -6,8 +6,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -15,13 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 import org.bytedeco.pytorch.Tensor;
+import org.mvgen.torch.TensorState;
 import org.mvgen.torch.Torch;
 import org.mvgen.torch.TorchException;
-import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.ZipFiles;
 
 /**
  * A trained decoder in one file ({@code model.mvgen}): everything generation needs and nothing
@@ -55,6 +51,9 @@ public record DecoderBundle(
     LatentNorm norm,
     Map<String, Object> training) {
   public static final String FORMAT = "mvgen-decoder";
+
+  /** The model file's name in a run folder. */
+  public static final String FILE_NAME = "model.mvgen";
 
   /** 2: the encoder's files inside the bundle. Version 1 bundles are still read. */
   public static final int VERSION = 2;
@@ -237,33 +236,16 @@ public record DecoderBundle(
     return f;
   }
 
-  /** Writes a zip of named entries atomically (stored for binaries, which do not compress). */
+  /** Writes a zip of named entries atomically. */
   static void writeZip(Path file, Map<String, byte[]> entries) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    Path tmp = AtomicFiles.temporary(file);
-    try (OutputStream os = Files.newOutputStream(tmp);
-        ZipOutputStream zip = new ZipOutputStream(os)) {
-      for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(entries).entrySet()) {
-        ZipEntry ze = new ZipEntry(e.getKey());
-        zip.putNextEntry(ze);
-        zip.write(e.getValue());
-        zip.closeEntry();
-      }
-    }
-    AtomicFiles.commit(tmp, file);
+    ZipFiles.write(file, entries);
   }
 
   /** Reads all entries of a zip into memory. */
-  static Map<String, byte[]> readZip(Path file, String what) throws ModelLoadException {
-    Map<String, byte[]> m = new LinkedHashMap<>();
-    try (InputStream is = Files.newInputStream(file);
-        ZipInputStream zip = new ZipInputStream(is)) {
-      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-        m.put(e.getName(), zip.readAllBytes());
-      }
+  public static Map<String, byte[]> readZip(Path file, String what) throws ModelLoadException {
+    Map<String, byte[]> m;
+    try {
+      m = ZipFiles.read(file);
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(
           "No " + what + " at " + file + ". Train one with 'mvgen train' or check the path.", e);

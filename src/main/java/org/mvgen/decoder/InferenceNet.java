@@ -1,7 +1,5 @@
 package org.mvgen.decoder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +32,7 @@ final class InferenceNet implements AutoCloseable {
       return switch (s.toLowerCase(Locale.ROOT)) {
         case "float32", "fp32" -> FLOAT32;
         case "bfloat16", "bf16" -> BFLOAT16;
-        case "auto" -> cpuHasBf16() ? BFLOAT16 : FLOAT32;
+        case "auto" -> org.mvgen.torch.CpuFeatures.inferInBf16() ? BFLOAT16 : FLOAT32;
         default ->
             throw new IllegalArgumentException(
                 "precision '" + s + "' must be float32, bfloat16 or auto");
@@ -301,16 +299,6 @@ final class InferenceNet implements AutoCloseable {
       return sign == 0 ? f : -f;
     }
     return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-  }
-
-  /** Whether {@code /proc/cpuinfo} lists AMX-BF16 or AVX512-BF16. */
-  static boolean cpuHasBf16() {
-    try {
-      String info = Files.readString(Path.of("/proc/cpuinfo"));
-      return info.contains(" amx_bf16") || info.contains(" avx512_bf16");
-    } catch (Exception e) {
-      return false;
-    }
   }
 
   @Override

@@ -9,11 +9,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mvgen.decoder.Charts;
 import org.mvgen.decoder.FrameGenerator;
 import org.mvgen.decoder.LatentNorm;
 import org.mvgen.decoder.PairSource;
 import org.mvgen.util.AtomicFiles;
+import org.mvgen.util.Charts;
 import org.mvgen.util.Progress;
 
 /**

@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.mvgen.MvgenException;
 import org.mvgen.audio.WavWriter;
 import org.mvgen.config.Config;
@@ -22,12 +20,14 @@ import org.mvgen.dataset.Split;
 import org.mvgen.dataset.SplitConfig;
 import org.mvgen.decoder.DatasetPairs;
 import org.mvgen.decoder.DecoderSpec;
-import org.mvgen.decoder.TrainConfig;
-import org.mvgen.decoder.TrainResult;
-import org.mvgen.decoder.Trainer;
 import org.mvgen.encoder.DatasetEncoding;
 import org.mvgen.encoder.PortableEncoder;
 import org.mvgen.media.FfmpegProgram;
+import org.mvgen.train.RunSettings;
+import org.mvgen.train.Trainer;
+import org.mvgen.train.decoder.DecoderTrainConfig;
+import org.mvgen.train.decoder.DecoderTraining;
+import org.mvgen.train.decoder.TrainResult;
 import org.mvgen.util.Progress;
 
 /**
@@ -244,82 +244,37 @@ public final class Demo {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("dataset", ds.dir().toAbsolutePath().toString());
     info.put("demo", true);
-    TrainConfig tc =
-        new TrainConfig(
-            DatasetPairs.of(ds, encoderId, Split.TRAIN),
-            DatasetPairs.of(ds, encoderId, Split.VALIDATION),
-            spec,
-            run,
-            1_000_000,
-            16,
-            2e-3,
-            "constant",
-            20,
-            0.1,
-            0,
-            "l1",
-            r.seed(),
-            0,
-            1,
-            0,
-            0,
-            0,
-            64,
-            20,
-            Files.exists(run.resolve(Trainer.CHECKPOINT)),
-            "auto",
-            encoderId,
-            encoder.spec(),
-            encoder.files(),
-            info,
-            "auto");
-    Trainer trainer = new Trainer();
+    DecoderTrainConfig tc =
+        DecoderTrainConfig.builder(
+                DatasetPairs.of(ds, encoderId, Split.TRAIN),
+                DatasetPairs.of(ds, encoderId, Split.VALIDATION),
+                spec,
+                run)
+            .batchSize(16)
+            .lr(2e-3)
+            .schedule(DecoderTrainConfig.ScheduleKind.CONSTANT)
+            .warmupSteps(20)
+            .minLrFraction(0.1)
+            .loss(DecoderTrainConfig.Loss.L1)
+            .loaderThreads(1)
+            .validationPairs(64)
+            .encoder(encoderId, encoder.spec(), encoder.files())
+            .info(info)
+            .build();
     // Training is limited by time, not steps: the demo must finish in minutes on any machine.
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    try {
-      timer.schedule(
-          trainer::timeIsUp, Math.round(r.trainMinutes() * 60_000), TimeUnit.MILLISECONDS);
-      return trainer.train(
-          tc, byTime(progress, r.trainMinutes() * 60), Trainer.standardListeners(tc));
-    } finally {
-      timer.shutdownNow();
-    }
-  }
-
-  /**
-   * Shows training, which runs for a fixed time over a nominal million steps, as seconds of the
-   * training time, so the bar and its ETA mean something.
-   */
-  private static Progress.Factory byTime(Progress.Factory f, double seconds) {
-    return (task, total, unit) -> {
-      Progress p = f.start(task, Math.round(seconds), "s");
-      long t0 = System.nanoTime();
-      return new Progress() {
-        long shown;
-
-        @Override
-        public void step(long n) {
-          long now = Math.min(Math.round(seconds), (System.nanoTime() - t0) / 1_000_000_000L);
-          if (now > shown) {
-            p.step(now - shown);
-            shown = now;
-          }
-        }
-
-        @Override
-        public void total(long t) {}
-
-        @Override
-        public void extra(String m) {
-          p.extra(m);
-        }
-
-        @Override
-        public void close() {
-          p.close();
-        }
-      };
-    };
+    RunSettings rs =
+        tc.run().toBuilder()
+            .steps(Long.MAX_VALUE)
+            .time(Duration.ofMillis(Math.round(r.trainMinutes() * 60_000)))
+            .seed(r.seed())
+            .threads(0)
+            .device("auto")
+            .every(0)
+            .divergenceFactor(20)
+            .resume(Files.exists(run.resolve(Trainer.CHECKPOINT)))
+            .build();
+    tc = new DecoderTrainConfig(tc.data(), tc.model(), tc.optimisation(), tc.encoder(), rs);
+    return DecoderTraining.run(tc, progress);
   }
 
   private static void writeWav(Path f, float[] pcm, int sr) throws IOException {

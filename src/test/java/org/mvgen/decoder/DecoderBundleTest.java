@@ -38,8 +38,8 @@ class DecoderBundleTest {
   @BeforeAll
   static void train() throws Exception {
     InMemoryPairs train = Synthetic.pairs(16, 16);
-    TrainResult r =
-        Trainer.run(
+    org.mvgen.train.decoder.TrainResult r =
+        org.mvgen.train.decoder.DecoderTraining.run(
             Synthetic.config(train, null, tmp.resolve("run"), 12, 8, false), Progress.SILENT);
     bundle = r.bundle();
   }

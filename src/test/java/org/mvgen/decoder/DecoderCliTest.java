@@ -155,7 +155,7 @@ class DecoderCliTest {
     assertArrayEquals(
         bundle, Files.readAllBytes(runDir.resolve("model.mvgen")), "the bundle is untouched");
     // Checkpoints fell due every 2 steps while the loss exploded; the one kept is from before.
-    assertEquals(100, TrainerTest.checkpointStep(runDir.resolve("checkpoint.ckpt")));
+    assertEquals(100, org.mvgen.train.Checkpoint.meta(runDir.resolve("checkpoint.ckpt")).step());
 
     Out resumed =
         run(
@@ -164,7 +164,7 @@ class DecoderCliTest {
                 new String[] {"--steps", "200", "--resume", "--set", "train.lr=0.003"}));
     assertEquals(Main.Exit.OK, resumed.code(), resumed.out() + resumed.err());
     assertTrue(resumed.out().contains("Done at step 200"), resumed.out());
-    assertEquals(200, TrainerTest.checkpointStep(runDir.resolve("checkpoint.ckpt")));
+    assertEquals(200, org.mvgen.train.Checkpoint.meta(runDir.resolve("checkpoint.ckpt")).step());
     assertFalse(
         java.util.Arrays.equals(bundle, Files.readAllBytes(runDir.resolve("model.mvgen"))),
         "the finished run writes its bundle");

@@ -11,15 +11,16 @@ import org.mvgen.dataset.EncoderRecord;
 import org.mvgen.dataset.ImageCodec;
 import org.mvgen.dataset.Npy;
 import org.mvgen.dataset.SplitConfig;
+import org.mvgen.train.decoder.DecoderTrainConfig;
 
 /** Small synthetic (latent, frame) sets whose frames are a known smooth function of the latent. */
-final class Synthetic {
-  static final int LATENT = 4;
-  static final String ENCODER = "synthetic-4";
+public final class Synthetic {
+  public static final int LATENT = 4;
+  public static final String ENCODER = "synthetic-4";
 
   private Synthetic() {}
 
-  static float[] latent(int k) {
+  public static float[] latent(int k) {
     double t = k * 0.37;
     return new float[] {
       (float) Math.sin(t), (float) Math.cos(t), (float) Math.sin(2.3 * t), (float) (k % 5) / 4f
@@ -27,7 +28,7 @@ final class Synthetic {
   }
 
   /** A frame: a colour gradient whose colours and direction follow the latent. */
-  static byte[] frame(float[] z, int size) {
+  public static byte[] frame(float[] z, int size) {
     byte[] rgb = new byte[size * size * 3];
     for (int y = 0; y < size; y++) {
       for (int x = 0; x < size; x++) {
@@ -45,7 +46,7 @@ final class Synthetic {
     return rgb;
   }
 
-  static InMemoryPairs pairs(int n, int size) {
+  public static InMemoryPairs pairs(int n, int size) {
     List<float[]> zs = new ArrayList<>();
     List<byte[]> fs = new ArrayList<>();
     for (int k = 0; k < n; k++) {
@@ -56,7 +57,7 @@ final class Synthetic {
   }
 
   /** Writes a dataset of {@code sources} sources with {@code frames} pairs each, PNG frames. */
-  static Dataset dataset(Path dir, int sources, int frames, int size) throws Exception {
+  public static Dataset dataset(Path dir, int sources, int frames, int size) throws Exception {
     DatasetParams p = new DatasetParams(8000, 25, size, 640);
     try (DatasetWriter w = DatasetWriter.create(dir, p, new ImageCodec(size, 0), 50)) {
       int k = 0;
@@ -85,37 +86,34 @@ final class Synthetic {
     return ds;
   }
 
-  static DecoderSpec spec(int size) {
+  public static DecoderSpec spec(int size) {
     return new DecoderSpec(LATENT, size, 32, 8, 3, "batch");
   }
 
-  static TrainConfig config(
+  /** A tiny run: cosine schedule, MSE, seed 7, one thread, validation every 0 steps. */
+  public static DecoderTrainConfig.Builder builder(
       PairSource train, PairSource val, Path run, long steps, int batch, boolean resume) {
-    return new TrainConfig(
-        train,
-        val,
-        spec(train.frameSize()),
-        run,
-        steps,
-        batch,
-        3e-3,
-        "cosine",
-        5,
-        0.1,
-        0,
-        "mse",
-        7,
-        1,
-        1,
-        0,
-        0,
-        0,
-        16,
-        10,
-        resume,
-        "cpu",
-        ENCODER,
-        "synthetic",
-        Map.of());
+    return DecoderTrainConfig.builder(train, val, spec(train.frameSize()), run)
+        .steps(steps)
+        .batchSize(batch)
+        .lr(3e-3)
+        .schedule(DecoderTrainConfig.ScheduleKind.COSINE)
+        .warmupSteps(5)
+        .minLrFraction(0.1)
+        .loss(DecoderTrainConfig.Loss.MSE)
+        .seed(7)
+        .threads(1)
+        .loaderThreads(1)
+        .every(0)
+        .validationPairs(16)
+        .divergenceFactor(10)
+        .resume(resume)
+        .device("cpu")
+        .encoder(ENCODER, "synthetic", Map.of());
+  }
+
+  public static DecoderTrainConfig config(
+      PairSource train, PairSource val, Path run, long steps, int batch, boolean resume) {
+    return builder(train, val, run, steps, batch, resume).build();
   }
 }

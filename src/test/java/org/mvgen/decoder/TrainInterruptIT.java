@@ -39,7 +39,7 @@ class TrainInterruptIT {
       assertEquals(30, ds.size());
     }
     Path runDir = tmp.resolve("run");
-    Path ckpt = runDir.resolve(Trainer.CHECKPOINT);
+    Path ckpt = runDir.resolve(org.mvgen.train.Trainer.CHECKPOINT);
 
     // Twice: a fresh run, then the resumed one.
     long first = interrupt(tmp, "first", args(data, runDir, false, 1), -1, 20);
@@ -53,7 +53,7 @@ class TrainInterruptIT {
     assertEquals(Main.Exit.OK, r.exitValue(), last);
     assertTrue(last.contains("Resuming " + ckpt + " at step " + second), last);
     assertTrue(last.contains("Done at step " + STEPS), last);
-    assertEquals(STEPS, TrainerTest.checkpointStep(ckpt));
+    assertEquals(STEPS, org.mvgen.train.Checkpoint.meta(ckpt).step());
 
     // The same run never interrupted, in this JVM, gives the same weights bit for bit.
     Path straight = tmp.resolve("straight");
@@ -61,8 +61,8 @@ class TrainInterruptIT {
         DecoderCliTest.run(args(data, straight, false, 0).toArray(String[]::new));
     assertEquals(Main.Exit.OK, s.code(), s.out() + s.err());
     assertArrayEquals(
-        weights(straight.resolve(Trainer.BUNDLE)),
-        weights(runDir.resolve(Trainer.BUNDLE)),
+        weights(straight.resolve(DecoderBundle.FILE_NAME)),
+        weights(runDir.resolve(DecoderBundle.FILE_NAME)),
         "interrupted and resumed weights differ from an uninterrupted run");
   }
 
@@ -76,7 +76,7 @@ class TrainInterruptIT {
   private static long interrupt(
       Path tmp, String name, List<String> args, long resumedFrom, long signalAt) throws Exception {
     Path runDir = Path.of(args.get(args.indexOf("--out") + 1));
-    Path ckpt = runDir.resolve(Trainer.CHECKPOINT);
+    Path ckpt = runDir.resolve(org.mvgen.train.Trainer.CHECKPOINT);
     Path outFile = tmp.resolve(name + ".out");
     Path errFile = tmp.resolve(name + ".err");
     Process p = start(args, outFile, errFile);
@@ -88,7 +88,7 @@ class TrainInterruptIT {
         if (Files.exists(ckpt)) {
           long step;
           try {
-            step = TrainerTest.checkpointStep(ckpt);
+            step = org.mvgen.train.Checkpoint.meta(ckpt).step();
           } catch (Exception e) {
             fail(name + ": a reader saw a half-written checkpoint: " + e, e);
             return -1;
@@ -127,8 +127,9 @@ class TrainInterruptIT {
     assertTrue(out.contains("Continue with: mvgen train"), all);
     assertTrue(out.contains("--resume"), all);
     // The checkpoint of the step it stopped at, complete, and no temporary file left beside it.
-    assertEquals(stopped, TrainerTest.checkpointStep(ckpt), all);
-    assertTrue(Files.exists(runDir.resolve(Trainer.BUNDLE)), "Ctrl-C also saves the bundle");
+    assertEquals(stopped, org.mvgen.train.Checkpoint.meta(ckpt).step(), all);
+    assertTrue(
+        Files.exists(runDir.resolve(DecoderBundle.FILE_NAME)), "Ctrl-C also saves the bundle");
     try (Stream<Path> files = Files.walk(runDir)) {
       List<Path> tmps = files.filter(AtomicFiles::isTemporary).toList();
       assertTrue(tmps.isEmpty(), "temporary files left: " + tmps);

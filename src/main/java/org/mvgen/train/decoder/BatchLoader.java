@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.train.decoder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +9,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.mvgen.decoder.Frames;
+import org.mvgen.decoder.LatentNorm;
+import org.mvgen.decoder.PairSource;
 
 /**
  * Streams shuffled training batches decoded on background threads, so that the network never waits
@@ -21,6 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bytes per pair (a 10-million-pair dataset: 40 MB), and makes the batch of any global step a pure
  * function of {@code (seed, step)}: resuming at step {@code s} needs no loader state at all.
  * Memory: at most {@code 2 * threads + 1} decoded batches are in flight.
+ *
+ * <p>Across processes: rank {@code r} of {@code n} loads the {@code r}-th of {@code n} equal slices
+ * of every global batch, so {@code n} ranks together see exactly the batches one process would.
  */
 public final class BatchLoader implements AutoCloseable {
   /** One decoded batch: {@code n} normalised latents and {@code n} normalised CHW frames. */
@@ -29,6 +35,8 @@ public final class BatchLoader implements AutoCloseable {
   private final PairSource src;
   private final LatentNorm norm;
   private final int batch;
+  private final int rank;
+  private final int world;
   private final long seed;
   private final long stepsPerEpoch;
   private final ExecutorService pool;
@@ -44,12 +52,38 @@ public final class BatchLoader implements AutoCloseable {
    */
   public BatchLoader(
       PairSource src, LatentNorm norm, int batch, long seed, long startStep, int threads) {
+    this(src, norm, batch, seed, startStep, threads, 0, 1);
+  }
+
+  /**
+   * The loader of rank {@code rank} of {@code world}: {@code batch} is the global batch, which must
+   * divide evenly among the ranks.
+   */
+  public BatchLoader(
+      PairSource src,
+      LatentNorm norm,
+      int batch,
+      long seed,
+      long startStep,
+      int threads,
+      int rank,
+      int world) {
     if (src.size() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("more than 2^31 training pairs");
     }
     this.src = src;
     this.norm = norm;
     this.batch = (int) Math.min(batch, src.size());
+    this.rank = rank;
+    this.world = world;
+    if (this.batch % world != 0) {
+      throw new IllegalArgumentException(
+          "train.batch_size ("
+              + this.batch
+              + ") must be a multiple of the number of processes ("
+              + world
+              + ") so that every process trains on an equal share");
+    }
     this.seed = seed;
     this.stepsPerEpoch = src.size() / this.batch;
     int t = Math.max(1, threads);
@@ -69,6 +103,7 @@ public final class BatchLoader implements AutoCloseable {
     }
   }
 
+  /** The global batch size (all ranks together). */
   public int batchSize() {
     return batch;
   }
@@ -83,7 +118,7 @@ public final class BatchLoader implements AutoCloseable {
     queue.addLast(pool.submit(() -> load(step, items)));
   }
 
-  /** The items of global step {@code step}, in order. */
+  /** This rank's items of global step {@code step}, in order. */
   synchronized int[] items(long step) {
     long epoch = step / stepsPerEpoch;
     int b = (int) (step % stepsPerEpoch);
@@ -91,8 +126,9 @@ public final class BatchLoader implements AutoCloseable {
       cachedPerm = permutation((int) src.size(), seed, epoch);
       cachedEpoch = epoch;
     }
-    int[] out = new int[batch];
-    System.arraycopy(cachedPerm, b * batch, out, 0, batch);
+    int share = batch / world;
+    int[] out = new int[share];
+    System.arraycopy(cachedPerm, b * batch + rank * share, out, 0, share);
     return out;
   }
 

@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.decoder.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,21 @@ import org.mvgen.dataset.ImageCodec;
 import org.mvgen.dataset.Npy;
 import org.mvgen.dataset.Split;
 import org.mvgen.dataset.SplitConfig;
+import org.mvgen.decoder.DatasetPairs;
+import org.mvgen.decoder.Decoder;
+import org.mvgen.decoder.DecoderBundle;
+import org.mvgen.decoder.DecoderNet;
+import org.mvgen.decoder.DecoderSpec;
+import org.mvgen.decoder.InMemoryPairs;
+import org.mvgen.decoder.LatentNorm;
 import org.mvgen.torch.Torch;
+import org.mvgen.train.Precision;
+import org.mvgen.train.TrainingContext;
+import org.mvgen.train.TrainingListener;
+import org.mvgen.train.decoder.BatchLoader;
+import org.mvgen.train.decoder.DecoderTask;
+import org.mvgen.train.decoder.DecoderTrainConfig;
+import org.mvgen.train.decoder.DecoderTraining;
 import org.mvgen.util.Progress;
 
 /**
@@ -24,7 +38,7 @@ import org.mvgen.util.Progress;
  * throughput; {@code bench/decoder-bench.sh} runs it. Prints one {@code key=value} line per figure.
  *
  * <pre>
- * java -cp ... org.mvgen.decoder.DecoderBenchmark [threads] [latent] [size] [width] [depth]
+ * java -cp ... org.mvgen.decoder.bench.DecoderBenchmark [threads] [latent] [size] [width] [depth]
  * </pre>
  */
 public final class DecoderBenchmark {
@@ -49,48 +63,37 @@ public final class DecoderBenchmark {
     if (only.contains("train")) {
       int batch = Integer.getInteger("bench.batch", 32);
       int steps = Integer.getInteger("bench.steps", 30);
-      TrainConfig c =
-          new TrainConfig(
-              pairs,
-              null,
-              spec,
-              tmp.resolve("run"),
-              steps,
-              batch,
-              1e-4,
-              "constant",
-              0,
-              0.1,
-              0,
-              "mse",
-              1,
-              threads,
-              1,
-              0,
-              0,
-              0,
-              1,
-              0,
-              false,
-              "cpu",
-              "bench",
-              "bench",
-              Map.of(),
-              System.getProperty("bench.train_precision", "auto"));
-      System.out.println("train_precision=" + (c.bf16(true) ? "bfloat16" : "float32"));
+      DecoderTrainConfig.Builder b =
+          DecoderTrainConfig.builder(pairs, null, spec, tmp.resolve("run"))
+              .steps(steps)
+              .batchSize(batch)
+              .lr(1e-4)
+              .schedule(DecoderTrainConfig.ScheduleKind.CONSTANT)
+              .warmupSteps(0)
+              .loss(DecoderTrainConfig.Loss.MSE)
+              .threads(threads)
+              .loaderThreads(1)
+              .validationPairs(1)
+              .every(0)
+              .divergenceFactor(0)
+              .device("cpu")
+              .encoder("bench", "bench", Map.of())
+              .precision(Precision.parse(System.getProperty("bench.train_precision", "auto")));
+      DecoderTrainConfig c = b.build();
+      System.out.println(
+          "train_precision=" + (c.run().precision().bf16(true) ? "bfloat16" : "float32"));
       // The first steps include libtorch's first-call allocations and oneDNN's kernel generation
       // (slower still for bf16): measure from step 5.
       List<Long> stamps = new ArrayList<>();
-      Trainer tr = new Trainer();
       List<TrainingListener> ls =
           List.of(
               new TrainingListener() {
                 @Override
-                public void onStep(Trainer.Run run) {
+                public void onStep(TrainingContext ctx) {
                   stamps.add(System.nanoTime());
                 }
               });
-      tr.train(c, Progress.SILENT, ls);
+      DecoderTraining.run(c, new org.mvgen.train.Trainer(c.run(), Progress.SILENT), ls);
       double secs = (stamps.get(stamps.size() - 1) - stamps.get(4)) / 1e9;
       System.out.printf(
           Locale.ROOT,
@@ -98,7 +101,7 @@ public final class DecoderBenchmark {
           (stamps.size() - 5) * batch / secs,
           batch,
           stamps.size() - 5);
-      Path bundle = tmp.resolve("run").resolve(Trainer.BUNDLE);
+      Path bundle = tmp.resolve("run").resolve(DecoderTask.BUNDLE);
       if (only.contains("infer")) {
         infer(bundle, latent, size);
       }

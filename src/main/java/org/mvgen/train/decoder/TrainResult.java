@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.train.decoder;
 
 import java.nio.file.Path;
 
@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * @param validationLoss last validation loss (NaN without validation pairs)
  * @param validationPsnr last validation PSNR in dB on 8-bit frames (NaN without validation)
  * @param samplesPerSecond training throughput of this process
- * @param interrupted stopped early by Ctrl-C or {@link Trainer#requestStop()}
+ * @param interrupted stopped early by Ctrl-C or {@link org.mvgen.train.Trainer#requestStop()}
  */
 public record TrainResult(
     Path runDir,

@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.util;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -15,8 +15,6 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
-import org.mvgen.dataset.ImageCodec;
-import org.mvgen.util.AtomicFiles;
 
 /** Draws the PNGs a person looks at during and after training, with Java2D (headless). */
 public final class Charts {
@@ -46,14 +44,23 @@ public final class Charts {
       g.drawString(labels.get(r), 6, r * (size + gap) + size / 2);
       for (int c = 0; c < rows.get(r).size(); c++) {
         g.drawImage(
-            ImageCodec.toImage(rows.get(r).get(c), size),
-            label + c * (size + gap),
-            r * (size + gap),
-            null);
+            image(rows.get(r).get(c), size), label + c * (size + gap), r * (size + gap), null);
       }
     }
     g.dispose();
     writePng(file, img);
+  }
+
+  /** An image of a packed RGB frame of side {@code size}. */
+  private static BufferedImage image(byte[] rgb, int size) {
+    BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0, p = 0; i < size * size; i++, p += 3) {
+      img.setRGB(
+          i % size,
+          i / size,
+          (rgb[p] & 0xff) << 16 | (rgb[p + 1] & 0xff) << 8 | (rgb[p + 2] & 0xff));
+    }
+    return img;
   }
 
   /** Writes a line chart of the series (log-scale y when {@code logY}), titled. */

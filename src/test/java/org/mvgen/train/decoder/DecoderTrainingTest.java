@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.train.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,18 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mvgen.MvgenException;
 import org.mvgen.dataset.Dataset;
 import org.mvgen.dataset.Split;
+import org.mvgen.decoder.DatasetPairs;
+import org.mvgen.decoder.DecoderBundle;
+import org.mvgen.decoder.InMemoryPairs;
+import org.mvgen.decoder.PairSource;
+import org.mvgen.decoder.Synthetic;
+import org.mvgen.train.Checkpoint;
+import org.mvgen.train.DivergenceException;
+import org.mvgen.train.Precision;
+import org.mvgen.train.Trainer;
+import org.mvgen.train.TrainingContext;
+import org.mvgen.train.TrainingListener;
 import org.mvgen.util.Progress;
 
-class TrainerTest {
+class DecoderTrainingTest {
   @Test
   void tinyModelOverfitsAHandfulOfPairs(@TempDir Path tmp) throws Exception {
     try (Dataset ds = Synthetic.dataset(tmp.resolve("data"), 3, 12, 32)) {
       DatasetPairs train = DatasetPairs.of(ds, Synthetic.ENCODER, Split.TRAIN);
       DatasetPairs val = DatasetPairs.of(ds, Synthetic.ENCODER, Split.VALIDATION);
       assertTrue(train.size() >= 12 && val.size() >= 12, train.size() + " / " + val.size());
-      TrainConfig c = Synthetic.config(train, val, tmp.resolve("run"), 150, 8, false);
+      DecoderTrainConfig c = Synthetic.config(train, val, tmp.resolve("run"), 150, 8, false);
       c = withEvery(c, 50);
-      TrainResult r = Trainer.run(c, Progress.SILENT);
+      TrainResult r = DecoderTraining.run(c, Progress.SILENT);
       assertEquals(150, r.steps());
       // Stated factor: the smoothed training loss falls at least tenfold on 24 pairs.
       assertTrue(r.finalLoss() < r.firstLoss() / 10, r.firstLoss() + " -> " + r.finalLoss());
@@ -40,9 +50,9 @@ class TrainerTest {
       assertTrue(Files.exists(tmp.resolve("run/metrics.json")));
       assertTrue(Double.isFinite(r.validationPsnr()));
       // The run folder holds a run now: a second start without --resume must refuse.
-      TrainConfig again = c;
+      DecoderTrainConfig again = c;
       MvgenException e =
-          assertThrows(MvgenException.class, () -> Trainer.run(again, Progress.SILENT));
+          assertThrows(MvgenException.class, () -> DecoderTraining.run(again, Progress.SILENT));
       assertTrue(e.getMessage().contains("--resume"), e.getMessage());
     }
   }
@@ -52,28 +62,28 @@ class TrainerTest {
   void resumeContinuesBitForBit(String precision, @TempDir Path tmp) throws Exception {
     InMemoryPairs train = Synthetic.pairs(24, 16);
     InMemoryPairs val = Synthetic.pairs(4, 16);
-    TrainConfig straight =
+    DecoderTrainConfig straight =
         with(Synthetic.config(train, val, tmp.resolve("a"), 24, 6, false), 0, precision);
-    Trainer.run(straight, Progress.SILENT);
+    DecoderTraining.run(straight, Progress.SILENT);
 
-    Trainer t = new Trainer();
-    List<TrainingListener> ls = new ArrayList<>(Trainer.standardListeners(straight));
+    DecoderTrainConfig first =
+        with(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, false), 0, precision);
+    Trainer t = new Trainer(first.run(), Progress.SILENT);
+    List<TrainingListener> ls = new ArrayList<>();
     ls.add(
         new TrainingListener() {
           @Override
-          public void onStep(Trainer.Run run) {
+          public void onStep(TrainingContext run) {
             if (run.step() == 9) {
               t.requestStop();
             }
           }
         });
-    TrainConfig first =
-        with(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, false), 0, precision);
-    TrainResult stopped = t.train(first, Progress.SILENT, ls);
+    TrainResult stopped = DecoderTraining.run(first, t, ls);
     assertTrue(stopped.interrupted());
     assertEquals(9, stopped.steps());
     TrainResult resumed =
-        Trainer.run(
+        DecoderTraining.run(
             with(Synthetic.config(train, val, tmp.resolve("b"), 24, 6, true), 0, precision),
             Progress.SILENT);
     assertFalse(resumed.interrupted());
@@ -89,16 +99,18 @@ class TrainerTest {
   @Test
   void nanLossStopsWithAdviceAndKeepsCheckpoint(@TempDir Path tmp) throws Exception {
     InMemoryPairs train = Synthetic.pairs(8, 16);
-    TrainConfig c = withEvery(Synthetic.config(train, null, tmp.resolve("r"), 30, 4, false), 5);
+    DecoderTrainConfig c =
+        withEvery(Synthetic.config(train, null, tmp.resolve("r"), 30, 4, false), 5);
+    DecoderTask task = new DecoderTask(c);
     List<TrainingListener> ls = new ArrayList<>();
     // Poison the weights after step 7: the next loss is NaN.
     ls.add(
         new TrainingListener() {
           @Override
-          public void onStep(Trainer.Run run) {
+          public void onStep(TrainingContext run) {
             if (run.step() == 7) {
               try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
-                run.net()
+                task.net()
                     .parametersByName()
                     .get("fc.weight")
                     .fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
@@ -106,9 +118,9 @@ class TrainerTest {
             }
           }
         });
-    ls.addAll(Trainer.standardListeners(c));
     DivergenceException e =
-        assertThrows(DivergenceException.class, () -> new Trainer().train(c, Progress.SILENT, ls));
+        assertThrows(
+            DivergenceException.class, () -> new Trainer(c.run(), Progress.SILENT).fit(task, ls));
     assertTrue(e.getMessage().contains("train.lr"), e.getMessage());
     assertTrue(e.getMessage().contains("step 8"), e.getMessage());
     assertTrue(Files.exists(tmp.resolve("r/checkpoint.ckpt")), "checkpoint of step 5 kept");
@@ -124,15 +136,17 @@ class TrainerTest {
   @Test
   void divergenceBeforeAnyCheckpointSaysToStartAgain(@TempDir Path tmp) throws Exception {
     InMemoryPairs train = Synthetic.pairs(8, 16);
-    TrainConfig c = withEvery(Synthetic.config(train, null, tmp.resolve("r"), 30, 4, false), 5);
+    DecoderTrainConfig c =
+        withEvery(Synthetic.config(train, null, tmp.resolve("r"), 30, 4, false), 5);
+    DecoderTask task = new DecoderTask(c);
     List<TrainingListener> ls = new ArrayList<>();
     ls.add(
         new TrainingListener() {
           @Override
-          public void onStep(Trainer.Run run) {
+          public void onStep(TrainingContext run) {
             if (run.step() == 2) {
               try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
-                run.net()
+                task.net()
                     .parametersByName()
                     .get("fc.weight")
                     .fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
@@ -140,15 +154,15 @@ class TrainerTest {
             }
           }
         });
-    ls.addAll(Trainer.standardListeners(c));
     DivergenceException e =
-        assertThrows(DivergenceException.class, () -> new Trainer().train(c, Progress.SILENT, ls));
+        assertThrows(
+            DivergenceException.class, () -> new Trainer(c.run(), Progress.SILENT).fit(task, ls));
     assertTrue(e.getMessage().contains("step 3"), e.getMessage());
     assertTrue(e.getMessage().contains("No checkpoint"), e.getMessage());
     assertFalse(e.getMessage().contains("--resume"), e.getMessage());
     assertTrue(e.getMessage().contains("train.lr"), e.getMessage());
     assertFalse(Files.exists(tmp.resolve("r/checkpoint.ckpt")));
-    TrainResult again = Trainer.run(c, Progress.SILENT);
+    TrainResult again = DecoderTraining.run(c, Progress.SILENT);
     assertEquals(30, again.steps());
   }
 
@@ -169,24 +183,25 @@ class TrainerTest {
     JumpingPairs jumping = new JumpingPairs(pairs, 100L * 4);
     // The training loss of a tiny model is bounded (tanh frames), so it can only explode a few
     // times over: stop at 5 times the best.
-    TrainConfig c =
+    DecoderTrainConfig c =
         with(
             Synthetic.config(jumping, Synthetic.pairs(4, 16), tmp.resolve("r"), 200, 4, false),
             5,
             "auto",
             5);
     double[] losses = new double[201];
+    DecoderTask task = new DecoderTask(c);
     List<TrainingListener> ls = new ArrayList<>();
     ls.add(
         new TrainingListener() {
           @Override
-          public void onStep(Trainer.Run run) {
+          public void onStep(TrainingContext run) {
             losses[(int) run.step()] = run.loss();
           }
         });
-    ls.addAll(Trainer.standardListeners(c));
     DivergenceException e =
-        assertThrows(DivergenceException.class, () -> new Trainer().train(c, Progress.SILENT, ls));
+        assertThrows(
+            DivergenceException.class, () -> new Trainer(c.run(), Progress.SILENT).fit(task, ls));
     String msg = e.getMessage();
     assertTrue(msg.contains("train.lr") && msg.contains("warm-up"), msg);
     assertTrue(msg.contains("--resume"), msg);
@@ -208,7 +223,7 @@ class TrainerTest {
     // The checkpoint kept loads, holds the weights that had learnt the pairs, and training
     // continues from it to the end on the targets as they were.
     TrainResult resumed =
-        Trainer.run(
+        DecoderTraining.run(
             with(
                 Synthetic.config(pairs, Synthetic.pairs(4, 16), tmp.resolve("r"), 200, 4, true),
                 5,
@@ -225,10 +240,7 @@ class TrainerTest {
 
   /** The step a checkpoint file was saved at. */
   static long checkpointStep(Path ckpt) throws Exception {
-    Map<?, ?> meta =
-        DecoderBundle.JSON.readValue(
-            DecoderBundle.readZip(ckpt, "checkpoint").get("checkpoint.json"), Map.class);
-    return ((Number) meta.get("step")).longValue();
+    return Checkpoint.meta(ckpt).step();
   }
 
   /** Pairs whose frames turn into noise after the first {@code normalReads} reads. */
@@ -275,41 +287,20 @@ class TrainerTest {
     }
   }
 
-  static TrainConfig withEvery(TrainConfig c, int every) {
-    return with(c, every, c.precision());
+  static DecoderTrainConfig withEvery(DecoderTrainConfig c, int every) {
+    return c.toBuilder().every(every).build();
   }
 
-  static TrainConfig with(TrainConfig c, int every, String precision) {
-    return with(c, every, precision, c.divergenceFactor());
+  static DecoderTrainConfig with(DecoderTrainConfig c, int every, String precision) {
+    return with(c, every, precision, c.run().divergenceFactor());
   }
 
-  static TrainConfig with(TrainConfig c, int every, String precision, double divergenceFactor) {
-    return new TrainConfig(
-        c.train(),
-        c.validation(),
-        c.spec(),
-        c.runDir(),
-        c.steps(),
-        c.batchSize(),
-        c.lr(),
-        c.schedule(),
-        c.warmupSteps(),
-        c.minLrFraction(),
-        c.weightDecay(),
-        c.loss(),
-        c.seed(),
-        c.threads(),
-        c.loaderThreads(),
-        every,
-        every,
-        every,
-        c.validationPairs(),
-        divergenceFactor,
-        c.resume(),
-        c.device(),
-        c.encoderId(),
-        c.encoderSpec(),
-        c.info(),
-        precision);
+  static DecoderTrainConfig with(
+      DecoderTrainConfig c, int every, String precision, double divergenceFactor) {
+    return c.toBuilder()
+        .every(every)
+        .precision(Precision.parse(precision))
+        .divergenceFactor(divergenceFactor)
+        .build();
   }
 }

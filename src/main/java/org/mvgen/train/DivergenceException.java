@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.train;
 
 import org.mvgen.MvgenException;
 

@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.torch;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,17 +16,18 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Writes and reads named tensors in a small self-describing binary format: a count, then per tensor
  * its name, dtype, shape and little-endian raw values. Used for weights, batch-norm statistics and
- * optimizer state, so that a checkpoint restores every bit.
+ * random-generator state, so that a checkpoint restores every bit.
  */
-final class TensorState {
+public final class TensorState {
   private static final int MAGIC = 0x4d565453; // "MVTS"
   private static final byte FLOAT32 = 1;
   private static final byte INT64 = 2;
+  private static final byte UINT8 = 3;
 
   private TensorState() {}
 
   /** Writes every tensor of {@code state} (CPU copies are taken of tensors on other devices). */
-  static void write(Map<String, Tensor> state, OutputStream os) throws IOException {
+  public static void write(Map<String, Tensor> state, OutputStream os) throws IOException {
     DataOutputStream out = new DataOutputStream(os);
     out.writeInt(MAGIC);
     out.writeInt(state.size());
@@ -40,6 +41,9 @@ final class TensorState {
       } else if (t.scalar_type().toString().equals("Long")) {
         type = INT64;
         elem = 8;
+      } else if (t.scalar_type().toString().equals("Byte")) {
+        type = UINT8;
+        elem = 1;
       } else {
         throw new IOException("tensor " + e.getKey() + " has unsupported type " + t.scalar_type());
       }
@@ -65,7 +69,7 @@ final class TensorState {
   }
 
   /** Reads tensors into new CPU tensors, by name, in file order. */
-  static Map<String, Tensor> read(InputStream is) throws IOException {
+  public static Map<String, Tensor> read(InputStream is) throws IOException {
     DataInputStream in = new DataInputStream(is);
     if (in.readInt() != MAGIC) {
       throw new IOException("not an mvgen tensor file (bad magic number)");
@@ -86,11 +90,13 @@ final class TensorState {
       if (type == FLOAT32) {
         float[] v = new float[raw.length / 4];
         bb.asFloatBuffer().get(v);
-        t = org.mvgen.torch.Torch.tensor(v, 0, shape);
+        t = Torch.tensor(v, 0, shape);
       } else if (type == INT64) {
         long[] v = new long[raw.length / 8];
         bb.asLongBuffer().get(v);
         t = Tensor.create(v, shape);
+      } else if (type == UINT8) {
+        t = Torch.bytes(raw, 0, shape);
       } else {
         throw new IOException("tensor " + name + " has unknown type code " + type);
       }
@@ -103,7 +109,7 @@ final class TensorState {
    * Copies {@code values} into the live tensors of {@code target} (same names and shapes), so that
    * modules and optimizers keep their references.
    */
-  static void copyInto(Map<String, Tensor> target, Map<String, Tensor> values, String what)
+  public static void copyInto(Map<String, Tensor> target, Map<String, Tensor> values, String what)
       throws IOException {
     if (!target.keySet().equals(values.keySet())) {
       throw new IOException(

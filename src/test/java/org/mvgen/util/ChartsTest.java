@@ -1,4 +1,4 @@
-package org.mvgen.decoder;
+package org.mvgen.util;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
