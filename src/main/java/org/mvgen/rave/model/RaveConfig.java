@@ -14,10 +14,11 @@ import java.util.Locale;
  * RaveConfig d = RaveConfig.named("live").toBuilder().set("capacity", "24").build();
  * </pre>
  *
- * <p>Named configs: {@code tiny} (a few thousand parameters, seconds per step on a CPU; for tests),
- * {@code small} (capacity 32, trainable on a laptop CPU in hours), {@code v2} (the published RAVE
- * v2 sizes: encoder 16 046 592 weights, 58.7 M trainable parameters with the discriminators) and
- * {@code live} (causal convolutions, 512 samples per latent at 44.1 kHz, for {@code mvgen live}).
+ * <p>Named configs: {@code tiny} (about 0.1 M parameters, a tenth of a second per step on a CPU;
+ * for tests), {@code small} (capacity 32, trainable on a laptop CPU in hours), {@code v2} (the
+ * published RAVE v2 sizes: encoder 16 046 592 weights, 58.7 M trainable parameters with the
+ * discriminators) and {@code live} (causal convolutions, 512 samples per latent at 44.1 kHz, for
+ * {@code mvgen live}).
  *
  * @param name the name it was selected by (kept when fields are overridden)
  * @param sampleRate audio sample rate in Hz
@@ -233,7 +234,7 @@ public record RaveConfig(
       }
       case "tiny" -> {
         return b.name("tiny")
-            .capacity(4)
+            .capacity(16)
             .latentSize(8)
             .ratios(List.of(2, 2))
             .dilations(List.of(List.of(1, 3), List.of(1)))

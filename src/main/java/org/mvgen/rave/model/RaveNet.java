@@ -71,6 +71,11 @@ public final class RaveNet extends Module {
     return encoder.forward(pqmf.analyse(audio), null);
   }
 
+  /** Encodes PQMF bands {@code [B, M, T / M]} (what {@link #encode} does after the analysis). */
+  public Tensor encodeBands(Tensor bands) {
+    return encoder.forward(bands, null);
+  }
+
   /** The next chunk of a causal stream (see {@link StreamingEncoder}). */
   Tensor encodeStream(Tensor audio, Map<Object, Tensor> caches) {
     return encoder.forward(pqmf.analyseStream(audio, caches), caches);
