@@ -14,11 +14,14 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.mvgen.MvgenException;
+import org.mvgen.encoder.Pca;
 import org.mvgen.torch.Torch;
 import org.mvgen.train.Optim;
 import org.mvgen.train.Schedule;
 import org.mvgen.train.TrainingContext;
 import org.mvgen.train.TrainingTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * RAVE training as a {@link TrainingTask} of mvgen's training loop: the loop owns steps,
@@ -46,6 +49,7 @@ import org.mvgen.train.TrainingTask;
  * spectral distance (multiband + full band), whichever optimizer a step updates. CPU only for now.
  */
 public final class RaveTask implements TrainingTask {
+  private static final Logger LOG = LoggerFactory.getLogger(RaveTask.class);
   private final RaveConfig config;
   private final AudioExamples train;
   private final AudioExamples validation;
@@ -56,6 +60,8 @@ public final class RaveTask implements TrainingTask {
   private Optim discOptim;
   private int rank;
   private int world = 1;
+  private Pca latentPca;
+  private String pcaProblem;
 
   /**
    * A task training {@code config} on {@code train} (validation may be null); {@code seed} picks
@@ -262,7 +268,143 @@ public final class RaveTask implements TrainingTask {
     if (validation == null || validation.size() == 0) {
       return Map.of();
     }
-    return Map.of("distance", meanDistance(validation, 16));
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("distance", meanDistance(validation, 16));
+    if (RaveSchedule.phase(config, step) == 1) {
+      // As RAVE: the latent PCA and its fidelity are refitted at every validation of phase 1 (the
+      // encoder is frozen afterwards, so the last fit of phase 1 is the model's).
+      float[][] means = posteriorMeans(validation, 1000);
+      if (means.length < config.latentSize()) {
+        String problem =
+            "the validation audio gives "
+                + means.length
+                + " latent frames, fewer than the "
+                + config.latentSize()
+                + " latent dimensions the latent PCA needs; it is not fitted. Give at least "
+                + String.format(
+                    java.util.Locale.ROOT,
+                    "%.0f",
+                    Math.ceil((double) config.latentSize() * config.hop() / config.sampleRate()))
+                + " s of validation audio.";
+        if (!problem.equals(pcaProblem)) {
+          LOG.warn("RAVE: {}", problem);
+        }
+        pcaProblem = problem;
+      } else {
+        latentPca = Pca.fit(means, config.latentSize());
+        pcaProblem = null;
+        m.put("dims95", (double) dimsFor(fidelity(latentPca), 0.95));
+      }
+    }
+    return m;
+  }
+
+  /** Cumulative explained variance of the components of {@code pca}. */
+  public static double[] fidelity(Pca pca) {
+    double[] f = pca.explained().clone();
+    for (int i = 1; i < f.length; i++) {
+      f[i] += f[i - 1];
+    }
+    return f;
+  }
+
+  /** The fewest leading components whose fidelity reaches {@code f} (at least 1). */
+  public static int dimsFor(double[] fidelity, double f) {
+    for (int i = 0; i < fidelity.length; i++) {
+      if (fidelity[i] >= f) {
+        return i + 1;
+      }
+    }
+    return fidelity.length;
+  }
+
+  /**
+   * The latent PCA fitted at the last validation of phase 1 (mean, components by falling variance,
+   * explained variance): RAVE's {@code latent_mean}, {@code latent_pca} and, cumulated, {@code
+   * fidelity}. Empty before the first fit or when the validation audio is too short ({@link
+   * #pcaProblem} says why).
+   */
+  public java.util.Optional<Pca> latentPca() {
+    return java.util.Optional.ofNullable(latentPca);
+  }
+
+  /** Why the latent PCA could not be fitted (null when it was, or was not tried). */
+  public String pcaProblem() {
+    return pcaProblem;
+  }
+
+  /** Posterior means of every latent frame of up to {@code maxExamples} whole examples. */
+  float[][] posteriorMeans(AudioExamples ex, int maxExamples) throws IOException {
+    List<float[]> rows = new ArrayList<>();
+    int hop = config.hop();
+    int d = config.latentSize();
+    for (int i = 0; i < Math.min(maxExamples, ex.size()); i++) {
+      int frames = ex.length(i) / hop;
+      float[] audio = new float[frames * hop];
+      ex.read(i, 0, audio, 0, audio.length);
+      float[] flat;
+      try (PointerScope scope = new PointerScope();
+          NoGradGuard g = new NoGradGuard()) {
+        Tensor x = Torch.tensor(audio, 1, 1, audio.length);
+        flat = Torch.floats(net.mean(net.encode(x)).contiguous());
+      }
+      for (int n = 0; n < frames; n++) {
+        float[] r = new float[d];
+        for (int k = 0; k < d; k++) {
+          r[k] = flat[k * frames + n];
+        }
+        rows.add(r);
+      }
+    }
+    return rows.toArray(new float[0][]);
+  }
+
+  @Override
+  public Map<String, Object> extraState() {
+    if (latentPca == null) {
+      return Map.of();
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("latentMean", latentPca.mean());
+    m.put("latentPca", latentPca.toMatrix());
+    m.put("latentExplained", latentPca.explained());
+    return m;
+  }
+
+  @Override
+  public void restoreExtraState(Map<String, Object> extra) throws IOException {
+    if (!extra.containsKey("latentPca")) {
+      return;
+    }
+    int d = config.latentSize();
+    float[] matrix = floats(extra.get("latentPca"));
+    if (matrix.length != d * (d + 1)) {
+      throw new IOException(
+          "its latent PCA has "
+              + matrix.length
+              + " values, not "
+              + d * (d + 1)
+              + " for this model");
+    }
+    Pca p = Pca.fromMatrix(matrix, d + 1, d);
+    List<?> ex = (List<?>) extra.get("latentExplained");
+    double[] explained = new double[ex.size()];
+    for (int i = 0; i < explained.length; i++) {
+      explained[i] = ((Number) ex.get(i)).doubleValue();
+    }
+    latentPca = new Pca(p.mean(), p.components(), explained);
+  }
+
+  private static float[] floats(Object o) {
+    if (o instanceof float[] f) {
+      return f;
+    }
+    List<?> l = (List<?>) o;
+    float[] f = new float[l.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = ((Number) l.get(i)).floatValue();
+    }
+    return f;
   }
 
   /** The mean spectral distance of posterior-mean reconstructions of the first crops. */
@@ -295,12 +437,30 @@ public final class RaveTask implements TrainingTask {
 
   /**
    * Writes the folded weights and the config to {@code runDir/rave-weights} ({@link RaveWeights}),
-   * which {@link RaveAutoencoder#load} reads. The export file format is the CLI's to decide.
+   * which {@link RaveAutoencoder#load} reads, with the latent PCA when it was fitted ({@code
+   * latent_mean} [D], {@code latent_pca} [D, D] rows by falling variance, {@code fidelity} [D]).
+   * The export file format is the CLI's to decide.
    */
   @Override
   public void finish(Path runDir, TrainingContext ctx) throws IOException {
     try (RaveNet folded = net.folded()) {
-      RaveWeights.write(runDir.resolve("rave-weights"), config, RaveNet.state(folded));
+      Map<String, Tensor> state = RaveNet.state(folded);
+      if (latentPca != null) {
+        int d = config.latentSize();
+        float[] comps = new float[d * d];
+        for (int k = 0; k < d; k++) {
+          System.arraycopy(latentPca.components()[k], 0, comps, k * d, d);
+        }
+        double[] f = fidelity(latentPca);
+        float[] fid = new float[d];
+        for (int k = 0; k < d; k++) {
+          fid[k] = (float) f[k];
+        }
+        state.put("latent_mean", Torch.tensor(latentPca.mean(), d));
+        state.put("latent_pca", Torch.tensor(comps, d, d));
+        state.put("fidelity", Torch.tensor(fid, d));
+      }
+      RaveWeights.write(runDir.resolve("rave-weights"), config, state);
     }
   }
 

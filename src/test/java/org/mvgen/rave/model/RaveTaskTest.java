@@ -69,6 +69,30 @@ class RaveTaskTest {
       // (measured: 53 -> 21 after 100 steps, 13 after 400).
       assertTrue(last <= first[0] / 2, "distance " + first[0] + " -> " + last);
       assertTrue(Files.exists(tmp.resolve("run/rave-weights/index.json")));
+      // The end-of-run validation (phase 1) fitted the latent PCA and stored it with the weights.
+      assertTrue(task.latentPca().isPresent(), String.valueOf(task.pcaProblem()));
+      assertTrue(o.validation().containsKey("dims95"), o.validation().toString());
+      Map<String, org.bytedeco.pytorch.Tensor> w =
+          RaveWeights.read(tmp.resolve("run/rave-weights"));
+      assertEquals(1f, w.get("fidelity").select(0, c.latentSize() - 1).item_float(), 1e-5f);
+    }
+  }
+
+  @Test
+  void tooLittleValidationAudioForThePcaIsAMessageNotACrash() throws Exception {
+    org.mvgen.torch.Torch.load();
+    RaveConfig c = RaveConfig.named("tiny").toBuilder().latentSize(64).exampleSize(2048).build();
+    float[] clip = PqmfTest.synthMusic(c.sampleRate(), 4 * c.exampleSize(), 23);
+    AudioExamples val = AudioExamples.of(java.util.Arrays.copyOf(clip, c.exampleSize()));
+    try (RaveTask task = new RaveTask(c, AudioExamples.of(clip), val, 1)) {
+      task.build(new org.bytedeco.pytorch.Device("cpu"), false);
+      task.start(0, false, 0, 1);
+      Map<String, Double> v = task.validate(1);
+      assertTrue(v.containsKey("distance"), v.toString());
+      assertFalse(task.latentPca().isPresent());
+      assertTrue(
+          task.pcaProblem().contains("32 latent frames, fewer than the 64"), task.pcaProblem());
+      assertTrue(task.pcaProblem().contains("s of validation audio"), task.pcaProblem());
     }
   }
 
