@@ -98,6 +98,25 @@ class ArchitectureTest {
       stagesInOrder(ORDER)
           .because("a stage depends only on stages to its left and on shared types (STYLE.md)");
 
+  // train sits left of the models so that their tasks can use it; the models themselves must not.
+  @ArchTest
+  static final ArchRule modelsDoNotDependOnTraining =
+      noClasses()
+          .that()
+          .resideInAnyPackage(
+              "org.mvgen.media..",
+              "org.mvgen.audio..",
+              "org.mvgen.dataset..",
+              "org.mvgen.encoder..",
+              "org.mvgen.decoder..",
+              "org.mvgen.eval..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.mvgen.train..")
+          .because(
+              "a model's training is a task in its own package (train.decoder): inference and data"
+                  + " never depend on training");
+
   @ArchTest
   static final ArchRule picocliStaysInCli =
       noClasses()
