@@ -57,14 +57,7 @@ public final class LiveCommand implements Callable<Integer> {
   @Option(names = "--fps", paramLabel = "N", description = "Display frames per second (live.fps).")
   Integer fps;
 
-  @Option(
-      names = "--encoder",
-      paramLabel = "SPEC",
-      description =
-          "Encoder spec to use instead of the model's own: for a RAVE model file that moved"
-              + " (rave:/new/path/model.ts), or a model from an older mvgen whose PCA stayed in"
-              + " its dataset (mel?pca=DATASET/latents/ID/pca.npy).")
-  String encoder;
+  @Mixin EncoderOverride encoder;
 
   @Override
   public Integer call() throws Exception {
@@ -74,7 +67,7 @@ public final class LiveCommand implements Callable<Integer> {
     Pipeline.Settings settings = GenerateSettings.live(c);
     String device = c.getString("live.input").isEmpty() ? null : c.getString("live.input");
     LiveWindow.requireDisplay();
-    try (Model m = Model.open(model, encoder, null, c)) {
+    try (Model m = Model.open(model, encoder.spec, null, c)) {
       GenerateSettings.applyLiveThreads(c);
       CaptureSource in =
           CaptureSource.openDevice(

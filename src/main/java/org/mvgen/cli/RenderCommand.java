@@ -61,14 +61,7 @@ public final class RenderCommand implements Callable<Integer> {
   @Option(names = "--size", paramLabel = "PX", description = "Frame side in pixels (video.size).")
   Integer size;
 
-  @Option(
-      names = "--encoder",
-      paramLabel = "SPEC",
-      description =
-          "Encoder spec to use instead of the model's own: for a RAVE model file that moved"
-              + " (rave:/new/path/model.ts), or a model from an older mvgen whose PCA stayed in"
-              + " its dataset (mel?pca=DATASET/latents/ID/pca.npy).")
-  String encoder;
+  @Mixin EncoderOverride encoder;
 
   @Override
   public Integer call() throws Exception {
@@ -98,7 +91,7 @@ public final class RenderCommand implements Callable<Integer> {
             c.getInt("generate.crf"),
             c.getString("generate.preset"));
     var pw = spec.commandLine().getOut();
-    try (Model m = Model.open(model, encoder, null, c)) {
+    try (Model m = Model.open(model, encoder.spec, null, c)) {
       Renderer.Result r =
           Renderer.render(req, m.encoder(), m.generator(), ProgressBars.console(System.err));
       pw.printf(
