@@ -37,11 +37,16 @@ class DistributedTrainIT {
   }
 
   static List<String> args(Path run, int steps, String... more) {
+    return args(data, run, steps, more);
+  }
+
+  /** {@code mvgen train} of a tiny decoder on {@code dataset}, as each test here runs it. */
+  static List<String> args(Path dataset, Path run, int steps, String... more) {
     List<String> a =
         new ArrayList<>(
             List.of(
                 "train",
-                data.toString(),
+                dataset.toString(),
                 "--encoder",
                 Synthetic.ENCODER,
                 "--out",
