@@ -25,10 +25,10 @@ import org.bytedeco.pytorch.TensorVector;
  *
  * <p>Why libtorch's optimizers and not mvgen's own: their whole state (step counts, both moments)
  * saves through libtorch's archive format and loads back bit for bit, which {@code
- * TwoPhaseTaskTest} checks for a two-optimizer, two-phase task and {@code DecoderTrainingTest} for the
- * decoder; each update then runs as one native call instead of eight JNI calls per tensor. The loop
- * owns the learning rate ({@link #prepare}); the task calls {@link #zeroGrad} and {@link #step}
- * around its backward pass. Not thread-safe.
+ * TwoPhaseTaskTest} checks for a two-optimizer, two-phase task and {@code DecoderTrainingTest} for
+ * the decoder; each update then runs as one native call instead of eight JNI calls per tensor. The
+ * loop owns the learning rate ({@link #prepare}); the task calls {@link #zeroGrad} and {@link
+ * #step} around its backward pass. Not thread-safe.
  */
 public final class Optim implements AutoCloseable {
   /** Adam's hyper-parameters; {@code decoupled} makes it AdamW. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -236,6 +237,40 @@ class DecoderTrainingTest {
         resumed.firstLoss() < 2 * before,
         "first loss after resuming " + resumed.firstLoss() + ", before the jump " + before);
     assertTrue(Files.exists(tmp.resolve("r/model.mvgen")));
+  }
+
+  /**
+   * A resume with other data or another encoder is refused naming what differs (not blaming the
+   * model settings), and an infinite learning rate is refused as a setting.
+   */
+  @Test
+  void resumeRefusesOtherDataOrAnotherEncoderNamingIt(@TempDir Path tmp) throws Exception {
+    InMemoryPairs train = Synthetic.pairs(8, 16);
+    DecoderTraining.run(
+        Synthetic.config(train, null, tmp.resolve("r"), 6, 4, false), Progress.SILENT);
+    DecoderTrainConfig otherEncoder =
+        Synthetic.builder(train, null, tmp.resolve("r"), 12, 4, true)
+            .encoder("mel-64-other", "mel", Map.of())
+            .build();
+    MvgenException e =
+        assertThrows(
+            MvgenException.class, () -> DecoderTraining.run(otherEncoder, Progress.SILENT));
+    assertTrue(
+        e.getMessage().contains("encoder \"synthetic-4\"")
+            && e.getMessage().contains("mel-64-other"),
+        e.getMessage());
+    DecoderTrainConfig otherData =
+        Synthetic.config(Synthetic.pairs(12, 16), null, tmp.resolve("r"), 12, 4, true);
+    e = assertThrows(MvgenException.class, () -> DecoderTraining.run(otherData, Progress.SILENT));
+    assertTrue(e.getMessage().contains("trained with data"), e.getMessage());
+    IllegalArgumentException lr =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Synthetic.builder(train, null, tmp.resolve("x"), 6, 4, false)
+                    .lr(Double.POSITIVE_INFINITY)
+                    .build());
+    assertTrue(lr.getMessage().contains("train.lr (Infinity)"), lr.getMessage());
   }
 
   /** The step a checkpoint file was saved at. */
