@@ -56,6 +56,8 @@ class ArchitectureTest {
           // The generic training loop sits beside torch, below every model: it knows no stage,
           // so a task (train.decoder, a RAVE task) can use it and never the other way round.
           new Stage("train", "org.mvgen.train"),
+          // Processes of a data-parallel run (c10d): a property of the loop, not of a model.
+          new Stage("train.dist", "org.mvgen.train.dist.."),
           new Stage("media", "org.mvgen.media.."),
           new Stage("audio", "org.mvgen.audio.."),
           new Stage("dataset", "org.mvgen.dataset.."),

@@ -433,16 +433,17 @@ public final class FolderLock implements AutoCloseable {
         ch.close(); // safe: this JVM holds no lock on this file (else it would be in HELD)
         return false;
       }
-      try {
-        if (holder != null) {
-          byte[] text = holder.toFileText().getBytes(StandardCharsets.UTF_8);
+      if (holder != null) {
+        byte[] text = holder.toFileText().getBytes(StandardCharsets.UTF_8);
+        try {
           ch.truncate(0);
           ch.write(ByteBuffer.wrap(text), 0);
           ch.force(false);
+        } catch (IOException e) {
+          // The lock is held; only its description for others' messages is missing (a full
+          // disk): the work goes on, and fails where it writes data, naming that file.
+          ch.truncate(0);
         }
-      } catch (IOException e) {
-        ch.close();
-        throw e;
       }
       HELD.put(key(file), new Held(ch, lock, holder));
       return true;
