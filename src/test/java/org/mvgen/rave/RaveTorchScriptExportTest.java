@@ -1,0 +1,181 @@
+package org.mvgen.rave;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mvgen.rave.model.RaveAutoencoder;
+import org.mvgen.rave.model.RaveConfig;
+import org.mvgen.rave.model.RaveNet;
+import org.mvgen.rave.model.TorchScriptExport;
+import org.mvgen.torch.Torch;
+
+/**
+ * {@link TorchScriptExport}: an mvgen-trained RAVE (the tiny config, seeded random weights, weight
+ * normalisation folded by the export) written with RAVE's export interface loads in mvgen's own
+ * RAVE loader and in Python's {@code torch.jit.load}, and both give the posterior means of {@link
+ * RaveAutoencoder#encodeMean}.
+ */
+class RaveTorchScriptExportTest {
+  static final String PYTHON =
+      Files.exists(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+  @TempDir static Path tmp;
+  static RaveAutoencoder model;
+  static Path file;
+  static float[] audio;
+
+  @BeforeAll
+  static void export() throws Exception {
+    Torch.load();
+    torch.manual_seed(3);
+    try (RaveNet net = new RaveNet(RaveConfig.named("tiny"), true)) {
+      model = RaveAutoencoder.of(net); // a folded copy
+    }
+    file = tmp.resolve("sub/tiny.ts");
+    TorchScriptExport.write(model, file);
+    Random r = new Random(9);
+    audio = new float[6 * model.hop()];
+    for (int i = 0; i < audio.length; i++) {
+      audio[i] = (float) (0.3 * Math.sin(i * 0.05) + 0.05 * r.nextGaussian());
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    if (model != null) {
+      model.close();
+    }
+  }
+
+  static void assertClose(float[][] expected, float[] flatKn, int frames, String what) {
+    int d = expected[0].length;
+    double err = 0;
+    double norm = 0;
+    for (int n = 0; n < frames; n++) {
+      for (int k = 0; k < d; k++) {
+        double e = expected[n][k];
+        double g = flatKn[k * frames + n];
+        err = Math.max(err, Math.abs(e - g));
+        norm = Math.max(norm, Math.abs(e));
+      }
+    }
+    assertTrue(norm > 0, what + ": the means are all zero");
+    assertTrue(err <= 1e-5 * norm, what + ": max error " + err + " for max |mean| " + norm);
+  }
+
+  @Test
+  void mvgensLoaderGivesTheSameMeans() throws Exception {
+    float[][] expected = model.encodeMean(audio);
+    try (RaveModel m = RaveModel.load(file, 1)) {
+      assertEquals(model.sampleRate(), m.sampleRate());
+      assertEquals(model.hop(), m.hop());
+      assertEquals(model.latentSize(), m.latentSize());
+      assertEquals(model.latentSize(), m.fullLatentSize());
+      assertEquals(RaveModel.InputMode.PQMF, m.inputMode());
+      assertEquals(1, m.channels());
+      assertTrue(m.canMean(), m.whyNoMean());
+      assertFalse(m.discrete());
+      try (PointerScope scope = new PointerScope()) {
+        JitModule j = m.fresh();
+        Tensor z = m.mean(j, audio);
+        assertEquals(3, z.dim());
+        assertEquals(expected.length, z.size(2));
+        assertClose(expected, Torch.floats(z.contiguous()), expected.length, "RaveModel mean");
+        // The export's own methods: shapes, and a decode that is the model's decode.
+        Tensor x = Torch.tensor(audio, 1, 1, audio.length);
+        Tensor e = Torch.tensorOf(j.get_method("encode").apply(new IValueVector(new IValue(x))));
+        assertEquals(model.latentSize(), e.size(1));
+        assertEquals(expected.length, e.size(2));
+        Tensor y = Torch.tensorOf(j.get_method("decode").apply(new IValueVector(new IValue(z))));
+        float[] want = model.decode(expected);
+        float[] got = Torch.floats(y.contiguous());
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < got.length; i++) {
+          assertEquals(want[i], got[i], 1e-4, "decoded sample " + i);
+        }
+        Tensor f = Torch.tensorOf(j.forward(new IValueVector(new IValue(x))));
+        assertEquals(audio.length, f.size(2));
+      }
+    }
+  }
+
+  @Test
+  void pythonTorchLoadsItAndGivesTheSameMeans() throws Exception {
+    Process probe = new ProcessBuilder(PYTHON, "-c", "import torch, numpy").start();
+    assumeTrue(
+        probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0,
+        "python3 with torch is not installed (apt-get install python3-torch)");
+    Path in = tmp.resolve("audio.f32");
+    Path out = tmp.resolve("mean.f32");
+    ByteBuffer bb = ByteBuffer.allocate(4 * audio.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : audio) {
+      bb.putFloat(v);
+    }
+    Files.write(in, bb.array());
+    int hop = model.hop();
+    int d = model.latentSize();
+    String script =
+        String.join(
+            "\n",
+            "import sys, numpy as np, torch",
+            "m = torch.jit.load(sys.argv[1]).eval()",
+            "a = torch.from_numpy(np.fromfile(sys.argv[2], dtype='<f4')).reshape(1, 1, -1)",
+            "T = a.shape[2]",
+            "for n in ['sr', 'latent_size', 'full_latent_size', 'n_channels', 'input_mode',",
+            "          'encode_params', 'decode_params', 'forward_params', 'latent_pca',",
+            "          'latent_mean', 'fidelity', 'pqmf', 'encoder', 'decoder']:",
+            "    assert hasattr(m, n), n",
+            "assert m.sr == " + model.sampleRate() + ", m.sr",
+            "assert m.input_mode == 'pqmf'",
+            "assert m.encode_params.tolist() == [1, 1, " + d + ", " + hop + "]",
+            "assert m.decode_params.tolist() == [" + d + ", " + hop + ", 1, 1]",
+            "assert set(m.get_methods()) >= {'encode', 'decode', 'forward'}",
+            "with torch.no_grad():",
+            "    z = m.encode(a)",
+            "    assert tuple(z.shape) == (1, " + d + ", T // " + hop + "), z.shape",
+            "    y = m.decode(z)",
+            "    assert tuple(y.shape) == (1, 1, T), y.shape",
+            "    y = m.forward(a)",
+            "    assert tuple(y.shape) == (1, 1, T), y.shape",
+            "    y = m.decode(z[:, :" + (d / 2) + "])",
+            "    assert tuple(y.shape) == (1, 1, T), y.shape",
+            "    h = m.encoder(m.pqmf(a))[:, :m.full_latent_size]",
+            "    mu = (m.latent_pca @ (h - m.latent_mean.unsqueeze(-1)))[:, :m.latent_size]",
+            "mu.contiguous().numpy().astype('<f4').tofile(sys.argv[3])",
+            "print('ok', torch.__version__)",
+            "");
+    Process p =
+        new ProcessBuilder(PYTHON, "-c", script, file.toString(), in.toString(), out.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python did not finish");
+    assertEquals(0, p.exitValue(), log);
+    assertTrue(log.contains("ok"), log);
+    float[][] expected = model.encodeMean(audio);
+    ByteBuffer got = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] flat = new float[got.remaining() / 4];
+    got.asFloatBuffer().get(flat);
+    assertEquals(expected.length * d, flat.length);
+    assertClose(expected, flat, expected.length, "Python mean");
+  }
+}
