@@ -64,6 +64,102 @@ class RaveTorchScriptExportTest {
     if (model != null) {
       model.close();
     }
+    if (live != null) {
+      live.close();
+    }
+  }
+
+  static RaveAutoencoder live;
+  static Path liveFile;
+
+  /** The causal {@code live} config (seeded random weights), exported streaming. */
+  static synchronized void exportLive() throws Exception {
+    if (live == null) {
+      torch.manual_seed(4);
+      try (RaveNet net = new RaveNet(RaveConfig.named("live"), true)) {
+        live = RaveAutoencoder.of(net);
+      }
+      liveFile = tmp.resolve("live-streaming.ts");
+      TorchScriptExport.write(live, null, true, liveFile);
+    }
+  }
+
+  static float[] signal(int n, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) (0.3 * Math.sin(i * 0.031) + 0.05 * r.nextGaussian());
+    }
+    return x;
+  }
+
+  /** Streaming: chunks of whole hops give the means and the audio of one call on everything. */
+  @Test
+  void streamingExportContinuesOneSignalAcrossCalls() throws Exception {
+    exportLive();
+    int hop = live.hop();
+    int d = live.latentSize();
+    float[] x = signal(8 * hop, 11);
+    float[][] expected = live.encodeMean(x);
+    float[] expectedAudio = live.decode(expected);
+    int[] chunks = {1, 3, 4}; // hops per call
+    int[] latentChunks = {2, 1, 5};
+    try (PointerScope scope = new PointerScope()) {
+      JitModule j = torch.load(liveFile.toString());
+      j.eval();
+      JitModule pqmf = new JitModule(j.attr("pqmf").toObject());
+      JitModule enc = new JitModule(j.attr("encoder").toObject());
+      float[] flat = new float[8 * d];
+      int at = 0;
+      for (int c : chunks) {
+        Tensor a = Torch.tensor(x, at * hop, new long[] {1, 1, (long) c * hop});
+        Tensor h = Torch.tensorOf(pqmf.forward(new IValueVector(new IValue(a))));
+        Tensor z = Torch.tensorOf(enc.forward(new IValueVector(new IValue(h))));
+        float[] mu = Torch.floats(z.narrow(1, 0, d).contiguous()); // [d, c]
+        for (int k = 0; k < d; k++) {
+          for (int n = 0; n < c; n++) {
+            flat[k * 8 + at + n] = mu[k * c + n];
+          }
+        }
+        at += c;
+      }
+      assertClose(expected, flat, 8, "streamed means");
+      float[] y = new float[8 * hop];
+      at = 0;
+      for (int c : latentChunks) {
+        float[] zc = new float[d * c];
+        for (int k = 0; k < d; k++) {
+          for (int n = 0; n < c; n++) {
+            zc[k * c + n] = expected[at + n][k];
+          }
+        }
+        Tensor z = Torch.tensor(zc, 1, d, c);
+        Tensor out = Torch.tensorOf(j.get_method("decode").apply(new IValueVector(new IValue(z))));
+        Torch.copy(out.contiguous(), y, at * hop);
+        at += c;
+      }
+      for (int i = 0; i < y.length; i++) {
+        assertEquals(expectedAudio[i], y[i], 1e-4, "streamed decoded sample " + i);
+      }
+    }
+    try (RaveModel m = RaveModel.load(liveFile, 1)) {
+      assertTrue(m.streaming(), "mvgen's loader sees the state");
+      assertEquals(hop, m.hop());
+      try (PointerScope scope = new PointerScope()) {
+        Tensor z = m.mean(m.fresh(), x);
+        assertClose(expected, Torch.floats(z.contiguous()), 8, "RaveModel mean (fresh)");
+      }
+    }
+  }
+
+  @Test
+  void streamingNeedsACausalConfig() {
+    org.mvgen.MvgenException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            org.mvgen.MvgenException.class,
+            () -> TorchScriptExport.write(model, null, true, tmp.resolve("no.ts")));
+    assertTrue(e.getMessage().contains("not causal"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("no.ts")));
   }
 
   static void assertClose(float[][] expected, float[] flatKn, int frames, String what) {

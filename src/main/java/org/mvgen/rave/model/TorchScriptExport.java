@@ -50,26 +50,42 @@ import org.mvgen.util.AtomicFiles;
  *
  * <p>The module is compiled by libtorch from TorchScript source generated here (written for torch
  * 1.13 and newer to compile), with the folded weights (no weight normalisation) as parameters, so
- * no Python is involved. Not streaming: the convolutions pad each call's input with zeros, so calls
- * should hold whole sounds (or overlap), not the small buffers of nn~'s real-time mode.
+ * no Python is involved. By default not streaming: the convolutions pad each call's input with
+ * zeros, so calls should hold whole sounds (or overlap), not the small buffers of nn~'s real-time
+ * mode. A streaming export ({@link #write(RaveAutoencoder, Pca, boolean, Path)}, causal configs
+ * such as {@code live}) replaces the padding by caches of the previous call's input (buffers {@code
+ * <layer>_cache}, {@code <layer>_tail}, {@code analysis_cache}, {@code synthesis_cache}, reset when
+ * the batch size changes): consecutive calls continue one signal, on the grid of {@link
+ * RaveAutoencoder#encodeMean} with no added delay.
  */
 public final class TorchScriptExport {
   private TorchScriptExport() {}
 
   /** Writes {@code model} to {@code out} (atomically) with an identity latent PCA. */
   public static void write(RaveAutoencoder model, Path out) throws IOException, MvgenException {
-    write(model, null, out);
+    write(model, null, false, out);
   }
 
   /**
    * Writes {@code model} to {@code out} (atomically) with the latent PCA {@code pca} (RAVE's {@code
-   * latent_mean}, {@code latent_pca} and, cumulated, {@code fidelity}), or the identity when null.
+   * latent_mean}, {@code latent_pca} and, cumulated, {@code fidelity}), or the identity when null;
+   * with {@code streaming} (causal configs only, such as {@code live}) as RAVE's {@code
+   * --streaming} exports: stateful cached convolutions, so that consecutive calls of {@code encode}
+   * and {@code decode} continue one signal (inputs a multiple of the hop, resp. any number of
+   * latents) and give exactly what one call on the whole signal gives.
    */
-  public static void write(RaveAutoencoder model, Pca pca, Path out)
+  public static void write(RaveAutoencoder model, Pca pca, boolean streaming, Path out)
       throws IOException, MvgenException {
     Torch.load();
     RaveConfig c = model.config();
     int f = c.latentSize();
+    if (streaming && !c.causal()) {
+      throw new MvgenException(
+          "RAVE config '"
+              + c.name()
+              + "' is not causal: a streaming export needs causal convolutions (train with the"
+              + " 'live' config or causal=true), or export without streaming.");
+    }
     if (pca != null && (pca.inputs() != f || pca.dim() != f)) {
       throw new MvgenException(
           "The latent PCA has "
@@ -91,7 +107,7 @@ public final class TorchScriptExport {
     Path tmp = AtomicFiles.temporary(out);
     try (PointerScope scope = new PointerScope();
         NoGradGuard g = new NoGradGuard()) {
-      JitModule m = build(model.net(), pca);
+      JitModule m = build(model.net(), pca, streaming);
       m.save(tmp.toString());
     } catch (RuntimeException e) {
       Files.deleteIfExists(tmp);
@@ -111,7 +127,7 @@ public final class TorchScriptExport {
   }
 
   /** The top-level module (in the caller's pointer scope). */
-  static JitModule build(RaveNet net, Pca pca) {
+  static JitModule build(RaveNet net, Pca pca, boolean streaming) {
     RaveConfig c = net.config();
     int f = c.latentSize();
     int hop = c.hop();
@@ -120,7 +136,7 @@ public final class TorchScriptExport {
     JitModule pqmf = new JitModule(new QualifiedName("__torch__.mvgen_rave.PQMF"));
     pqmf.register_buffer("analysis", plain(state.get("pqmf.analysis")));
     pqmf.register_buffer("synthesis", plain(state.get("pqmf.synthesis")));
-    pqmf.define(pqmfSource(net.pqmf()));
+    pqmf.define(pqmfSource(net.pqmf(), pqmf, streaming));
 
     JitModule enc = new JitModule(new QualifiedName("__torch__.mvgen_rave.Encoder"));
     JitModule dec = new JitModule(new QualifiedName("__torch__.mvgen_rave.Decoder"));
@@ -133,8 +149,8 @@ public final class TorchScriptExport {
         owner.register_parameter(name + "_bias", plain(e.getValue().bias()), false);
       }
     }
-    enc.define(encoderSource(c, net.convs()));
-    dec.define(decoderSource(c, net.convs()));
+    enc.define(encoderSource(c, net.convs(), enc, streaming));
+    dec.define(decoderSource(c, net.convs(), dec, streaming));
 
     JitModule m = new JitModule(new QualifiedName("__torch__.mvgen_rave.ScriptedRAVE"));
     m.register_module("pqmf", pqmf);
@@ -223,78 +239,159 @@ public final class TorchScriptExport {
         "");
   }
 
-  static String pqmfSource(Pqmf p) {
+  /** The PQMF's {@code forward} (analysis) and {@code inverse} (synthesis). */
+  static String pqmfSource(Pqmf p, JitModule owner, boolean streaming) {
     PqmfDesign d = p.design();
     int n = d.order();
     int m = d.bands();
     boolean causal = p.analysisDelay() > 0;
     int q = n / m;
-    return String.join(
-        "\n",
-        "def forward(self, x: Tensor) -> Tensor:",
-        "    x = torch.constant_pad_nd(x, ["
-            + (causal ? n : n / 2)
-            + ", "
-            + (causal ? 0 : n / 2)
-            + "], 0.0)",
-        "    return torch.conv1d(x, self.analysis, None, [" + m + "])",
-        "",
-        "def inverse(self, x: Tensor) -> Tensor:",
-        "    b = x.size(0)",
-        "    l = x.size(2)",
-        "    y = torch.constant_pad_nd(x, ["
-            + (causal ? q : q / 2)
-            + ", "
-            + (causal ? 0 : q - q / 2)
-            + "], 0.0)",
-        "    y = torch.conv1d(y, self.synthesis)",
-        "    return y.permute(0, 2, 1).reshape(b, 1, l * " + m + ")",
-        "");
+    Src a =
+        new Src("def forward(self, x: Tensor) -> Tensor:\n", Map.of(), "pqmf", owner, streaming);
+    if (streaming) {
+      a.line("t = x");
+      a.state("analysis_cache", "t.size(0)", 1, n);
+      a.line("t = torch.cat([st, t], 2)");
+      a.line("self.analysis_cache = t[:, :, t.size(2) - " + n + ":].clone()");
+    } else {
+      a.line(
+          "t = torch.constant_pad_nd(x, ["
+              + (causal ? n : n / 2)
+              + ", "
+              + (causal ? 0 : n / 2)
+              + "], 0.0)");
+    }
+    a.line("return torch.conv1d(t, self.analysis, None, [" + m + "])");
+    Src y =
+        new Src("def inverse(self, x: Tensor) -> Tensor:\n", Map.of(), "pqmf", owner, streaming);
+    y.line("b = x.size(0)");
+    y.line("l = x.size(2)");
+    if (streaming) {
+      y.line("t = x");
+      y.state("synthesis_cache", "t.size(0)", m, q);
+      y.line("t = torch.cat([st, t], 2)");
+      y.line("self.synthesis_cache = t[:, :, t.size(2) - " + q + ":].clone()");
+    } else {
+      y.line(
+          "t = torch.constant_pad_nd(x, ["
+              + (causal ? q : q / 2)
+              + ", "
+              + (causal ? 0 : q - q / 2)
+              + "], 0.0)");
+    }
+    y.line("t = torch.conv1d(t, self.synthesis)");
+    y.line("return t.permute(0, 2, 1).reshape(b, 1, l * " + m + ")");
+    return a.s + "\n" + y.s;
   }
 
-  /** {@code out = conv(in)} for the layer {@code name} of {@code convs} ({@code part.name}). */
-  private static void conv(
-      StringBuilder s, Map<String, Conv> convs, String part, String name, String out, String in) {
-    Conv c = convs.get(part + "." + name);
-    String p = paramName(name);
-    String bias = c.bias() == null ? "None" : "self." + p + "_bias";
-    if (c.kind == Conv.Kind.TRANSPOSED1D) {
-      line(s, "n = " + in + ".size(2)");
+  /**
+   * Emits the convolutions of one part ({@code encoder} or {@code decoder}) into one method; with
+   * {@code streaming}, each padded causal convolution keeps the last {@code padLeft} samples of its
+   * input in a buffer {@code <name>_cache} (zeros at the start; reset when the batch size changes)
+   * instead of zero padding, and each transposed one keeps the {@code stride} samples its kernel
+   * spills past the chunk in {@code <name>_tail}, added to the next chunk.
+   */
+  static final class Src {
+    final StringBuilder s;
+    final Map<String, Conv> convs;
+    final String part;
+    final JitModule owner; // null: source only (no cache buffers registered)
+    final boolean streaming;
+
+    Src(String header, Map<String, Conv> convs, String part, JitModule owner, boolean streaming) {
+      this.s = new StringBuilder(header);
+      this.convs = convs;
+      this.part = part;
+      this.owner = owner;
+      this.streaming = streaming;
+    }
+
+    void line(String code) {
+      TorchScriptExport.line(s, code);
+    }
+
+    /** A state buffer {@code [1, channels, length]} of zeros, and the lines that read it. */
+    void state(String buf, String batch, int channels, int length) {
+      if (owner != null) {
+        owner.register_buffer(buf, org.bytedeco.pytorch.global.torch.zeros(1, channels, length));
+      }
+      line("st = self." + buf);
+      line("if st.size(0) != " + batch + ":");
+      line("    st = torch.zeros([" + batch + ", " + channels + ", " + length + "])");
+    }
+
+    /** {@code out = conv(in)} for the layer {@code name} ({@code part.name}). */
+    void conv(String name, String out, String in) {
+      Conv c = convs.get(part + "." + name);
+      String p = paramName(name);
+      String bias = c.bias() == null ? "None" : "self." + p + "_bias";
+      if (c.kind == Conv.Kind.TRANSPOSED1D) {
+        line("t = " + in);
+        line("n = t.size(2)");
+        line(
+            out
+                + " = torch.conv_transpose1d(t, self."
+                + p
+                + "_weight, "
+                + bias
+                + ", ["
+                + c.stride
+                + "])");
+        if (streaming) {
+          if (c.bias() != null || c.padLeft != 0) {
+            throw new IllegalStateException(part + "." + name + " cannot stream");
+          }
+          state(p + "_tail", "t.size(0)", c.out, c.stride);
+          line("self." + p + "_tail = " + out + "[:, :, n * " + c.stride + ":].clone()");
+          line(
+              out
+                  + " = torch.cat(["
+                  + out
+                  + "[:, :, :"
+                  + c.stride
+                  + "] + st, "
+                  + out
+                  + "[:, :, "
+                  + c.stride
+                  + ":n * "
+                  + c.stride
+                  + "]], 2)");
+        } else {
+          line(
+              out + " = " + out + "[:, :, " + c.padLeft + ":" + c.padLeft + " + n * " + c.stride
+                  + "]");
+        }
+        return;
+      }
+      String x;
+      if (c.padLeft + c.padRight == 0) {
+        x = in;
+      } else if (streaming) {
+        if (c.padRight != 0) {
+          throw new IllegalStateException(part + "." + name + " is not causal: it cannot stream");
+        }
+        line("t = " + in);
+        state(p + "_cache", "t.size(0)", c.in, c.padLeft);
+        line("t = torch.cat([st, t], 2)");
+        line("self." + p + "_cache = t[:, :, t.size(2) - " + c.padLeft + ":].clone()");
+        x = "t";
+      } else {
+        x = "torch.constant_pad_nd(" + in + ", [" + c.padLeft + ", " + c.padRight + "], 0.0)";
+      }
       line(
-          s,
           out
-              + " = torch.conv_transpose1d("
-              + in
+              + " = torch.conv1d("
+              + x
               + ", self."
               + p
               + "_weight, "
               + bias
               + ", ["
               + c.stride
+              + "], [0], ["
+              + c.dilation
               + "])");
-      line(
-          s,
-          out + " = " + out + "[:, :, " + c.padLeft + ":" + c.padLeft + " + n * " + c.stride + "]");
-      return;
     }
-    String x =
-        c.padLeft + c.padRight == 0
-            ? in
-            : "torch.constant_pad_nd(" + in + ", [" + c.padLeft + ", " + c.padRight + "], 0.0)";
-    line(
-        s,
-        out
-            + " = torch.conv1d("
-            + x
-            + ", self."
-            + p
-            + "_weight, "
-            + bias
-            + ", ["
-            + c.stride
-            + "], [0], ["
-            + c.dilation
-            + "])");
   }
 
   private static void line(StringBuilder s, String code) {
@@ -307,73 +404,75 @@ public final class TorchScriptExport {
     return String.format(LRELU, x);
   }
 
-  static String encoderSource(RaveConfig c, Map<String, Conv> convs) {
-    StringBuilder s = new StringBuilder("def forward(self, x: Tensor) -> Tensor:\n");
-    conv(s, convs, "encoder", "in", "x", "x");
+  static String encoderSource(
+      RaveConfig c, Map<String, Conv> convs, JitModule owner, boolean streaming) {
+    Src s =
+        new Src("def forward(self, x: Tensor) -> Tensor:\n", convs, "encoder", owner, streaming);
+    s.conv("in", "x", "x");
     for (int i = 0; i < c.ratios().size(); i++) {
       List<Integer> dil = c.dilations().get(i);
       for (int j = 0; j < dil.size(); j++) {
         String p = "s" + i + "_r" + j + "_";
-        conv(s, convs, "encoder", p + "c1", "y", lrelu("x"));
-        conv(s, convs, "encoder", p + "c2", "y", lrelu("y"));
-        line(s, "x = x + y");
+        s.conv(p + "c1", "y", lrelu("x"));
+        s.conv(p + "c2", "y", lrelu("y"));
+        s.line("x = x + y");
       }
-      conv(s, convs, "encoder", "s" + i + "_down", "x", lrelu("x"));
+      s.conv("s" + i + "_down", "x", lrelu("x"));
     }
-    conv(s, convs, "encoder", "out", "x", lrelu("x"));
-    line(s, "return x");
-    return s.toString();
+    s.conv("out", "x", lrelu("x"));
+    s.line("return x");
+    return s.s.toString();
   }
 
-  static String decoderSource(RaveConfig c, Map<String, Conv> convs) {
-    StringBuilder s = new StringBuilder("def forward(self, z: Tensor) -> Tensor:\n");
-    conv(s, convs, "decoder", "in", "x", "z");
+  static String decoderSource(
+      RaveConfig c, Map<String, Conv> convs, JitModule owner, boolean streaming) {
+    Src s =
+        new Src("def forward(self, z: Tensor) -> Tensor:\n", convs, "decoder", owner, streaming);
+    s.conv("in", "x", "z");
     int n = c.ratios().size();
     for (int i = 0; i < n; i++) {
-      conv(s, convs, "decoder", "s" + i + "_up", "x", lrelu("x"));
+      s.conv("s" + i + "_up", "x", lrelu("x"));
       List<Integer> dil = c.dilations().get(n - 1 - i);
       for (int j = 0; j < dil.size(); j++) {
         String p = "s" + i + "_r" + j + "_";
-        conv(s, convs, "decoder", p + "c1", "y", lrelu("x"));
-        conv(s, convs, "decoder", p + "c2", "y", lrelu("y"));
-        line(s, "x = x + y");
+        s.conv(p + "c1", "y", lrelu("x"));
+        s.conv(p + "c2", "y", lrelu("y"));
+        s.line("x = x + y");
       }
     }
-    line(s, "h = " + lrelu("x"));
-    conv(s, convs, "decoder", "out", "y", "h");
+    s.line("h = " + lrelu("x"));
+    s.conv("out", "y", "h");
     int m = c.bands();
     if (c.amplitudeModulation()) {
-      line(s, "y = y[:, :" + m + "] * torch.sigmoid(y[:, " + m + ":" + 2 * m + "])");
+      s.line("y = y[:, :" + m + "] * torch.sigmoid(y[:, " + m + ":" + 2 * m + "])");
     }
     if (c.noise()) {
       // NoiseBranch: per noise frame, band magnitudes -> zero-phase FIR -> filtered uniform noise.
       int nb = c.noiseBands();
       int frame = c.hop() / c.bands();
       int taps = 2 * (nb - 1);
-      line(s, "b = h.size(0)");
-      line(s, "frames = h.size(2) // " + frame);
-      conv(s, convs, "decoder", "noise.amp", "a", "torch.avg_pool1d(h, [" + frame + "])");
-      line(
-          s,
+      s.line("b = h.size(0)");
+      s.line("frames = h.size(2) // " + frame);
+      s.conv("noise.amp", "a", "torch.avg_pool1d(h, [" + frame + "])");
+      s.line(
           "mag = (torch.sigmoid(a - 5.0) * 2.0).reshape(b, "
               + m
               + ", "
               + nb
               + ", frames).permute(0, 1, 3, 2)");
-      line(s, "ir = torch.fft_irfft(torch.complex(mag, torch.zeros_like(mag)), " + taps + ", -1)");
-      line(s, "ir = torch.roll(ir, [" + (nb - 1) + "], [-1]) * torch.hann_window(" + taps + ")");
-      line(s, "u = torch.rand([b, " + m + ", frames, " + frame + "]) * 2.0 - 1.0");
-      line(
-          s,
+      s.line("ir = torch.fft_irfft(torch.complex(mag, torch.zeros_like(mag)), " + taps + ", -1)");
+      s.line("ir = torch.roll(ir, [" + (nb - 1) + "], [-1]) * torch.hann_window(" + taps + ")");
+      s.line("u = torch.rand([b, " + m + ", frames, " + frame + "]) * 2.0 - 1.0");
+      s.line(
           "spec = torch.fft_rfft(u, "
               + 2 * frame
               + ", -1) * torch.fft_rfft(ir, "
               + 2 * frame
               + ", -1)");
-      line(s, "w = torch.fft_irfft(spec, " + 2 * frame + ", -1)");
-      line(s, "y = y + w[:, :, :, :" + frame + "].reshape(b, " + m + ", frames * " + frame + ")");
+      s.line("w = torch.fft_irfft(spec, " + 2 * frame + ", -1)");
+      s.line("y = y + w[:, :, :, :" + frame + "].reshape(b, " + m + ", frames * " + frame + ")");
     }
-    line(s, "return torch.tanh(y)");
-    return s.toString();
+    s.line("return torch.tanh(y)");
+    return s.s.toString();
   }
 }
