@@ -152,6 +152,157 @@ class RaveTorchScriptExportTest {
     }
   }
 
+  static void assumePythonTorch() throws Exception {
+    Process probe = new ProcessBuilder(PYTHON, "-c", "import torch, numpy").start();
+    assumeTrue(
+        probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0,
+        "python3 with torch is not installed (apt-get install python3-torch)");
+  }
+
+  static void writeFloats(Path f, float[] x) throws Exception {
+    ByteBuffer bb = ByteBuffer.allocate(4 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : x) {
+      bb.putFloat(v);
+    }
+    Files.write(f, bb.array());
+  }
+
+  static float[] readFloats(Path f) throws Exception {
+    ByteBuffer got = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] flat = new float[got.remaining() / 4];
+    got.asFloatBuffer().get(flat);
+    return flat;
+  }
+
+  static String runPython(String script, String... args) throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(PYTHON, "-c", script));
+    cmd.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python did not finish");
+    assertEquals(0, p.exitValue(), log);
+    assertTrue(log.contains("ok"), log);
+    return log;
+  }
+
+  /** Python's torch (1.13 on Debian) runs the streaming export in chunks, with the same means. */
+  @Test
+  void pythonTorchStreamsTheStreamingExport() throws Exception {
+    assumePythonTorch();
+    exportLive();
+    int hop = live.hop();
+    int d = live.latentSize();
+    float[] x = signal(8 * hop, 12);
+    Path in = tmp.resolve("live.f32");
+    Path out = tmp.resolve("live-mean.f32");
+    writeFloats(in, x);
+    String script =
+        String.join(
+            "\n",
+            "import sys, numpy as np, torch",
+            "m = torch.jit.load(sys.argv[1]).eval()",
+            "a = torch.from_numpy(np.fromfile(sys.argv[2], dtype='<f4')).reshape(1, 1, -1)",
+            "hop = " + hop,
+            "mus = []",
+            "with torch.no_grad():",
+            "    at = 0",
+            "    for c in [2, 1, 5]:",
+            "        h = m.pqmf(a[:, :, at * hop:(at + c) * hop])",
+            "        mus.append(m.encoder(h)[:, :m.full_latent_size])",
+            "        at += c",
+            "    z = m.encode(a[:, :, :hop])",
+            "    assert tuple(z.shape) == (1, " + d + ", 1), z.shape",
+            "    y = m.decode(z)",
+            "    assert tuple(y.shape) == (1, 1, hop), y.shape",
+            "torch.cat(mus, 2).contiguous().numpy().astype('<f4').tofile(sys.argv[3])",
+            "print('ok', torch.__version__)",
+            "");
+    runPython(script, liveFile.toString(), in.toString(), out.toString());
+    assertClose(live.encodeMean(x), readFloats(out), 8, "Python streamed means");
+  }
+
+  /** With a PCA: the buffers are RAVE's, and mvgen's loader gives the projected means. */
+  @Test
+  void aPcaIsExportedAsRavesLatentPca() throws Exception {
+    int d = model.latentSize();
+    float[][] rows = new float[40][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = model.encodeMean(signal(model.hop(), 100 + i))[0];
+    }
+    org.mvgen.encoder.Pca pca = org.mvgen.encoder.Pca.fit(rows, d);
+    Path f = tmp.resolve("pca.ts");
+    TorchScriptExport.write(model, pca, false, f);
+    float[][] means = model.encodeMean(audio);
+    float[][] expected = new float[means.length][d];
+    for (int n = 0; n < means.length; n++) {
+      pca.project(means[n], 0, expected[n], 0);
+    }
+    try (RaveModel m = RaveModel.load(f, 1);
+        PointerScope scope = new PointerScope()) {
+      JitModule j = m.fresh();
+      float[] fid = Torch.floats(Torch.tensorOf(j.attr("fidelity")));
+      assertEquals(d, fid.length);
+      assertEquals(1.0, fid[d - 1], 1e-4);
+      for (int i = 1; i < d; i++) {
+        assertTrue(fid[i] >= fid[i - 1], "fidelity is cumulative");
+      }
+      Tensor z = m.mean(j, audio);
+      assertClose(expected, Torch.floats(z.contiguous()), means.length, "PCA-projected mean");
+    }
+  }
+
+  /**
+   * A config with the noise branch and without amplitude modulation: the export decodes as the
+   * model does (same seed, so the same uniform noise), and runs end to end.
+   */
+  @Test
+  void noiseBranchExportsAndRuns() throws Exception {
+    RaveConfig c =
+        RaveConfig.named("tiny").toBuilder()
+            .noise(true)
+            .noiseBands(3)
+            .amplitudeModulation(false)
+            .build();
+    torch.manual_seed(6);
+    Path f = tmp.resolve("noise.ts");
+    try (RaveNet net = new RaveNet(c, true);
+        RaveAutoencoder m = RaveAutoencoder.of(net)) {
+      TorchScriptExport.write(m, f);
+      float[] x = signal(4 * m.hop(), 13);
+      try (PointerScope scope = new PointerScope()) {
+        JitModule j = torch.load(f.toString());
+        j.eval();
+        Tensor y =
+            Torch.tensorOf(
+                j.forward(new IValueVector(new IValue(Torch.tensor(x, 1, 1, x.length)))));
+        assertEquals(x.length, y.size(2));
+        float[] v = Torch.floats(y.contiguous());
+        for (float e : v) {
+          assertTrue(Float.isFinite(e) && Math.abs(e) <= 1.5f, "sample " + e);
+        }
+        float[][] z = m.encodeMean(x);
+        torch.manual_seed(21);
+        float[] want = m.decode(z);
+        torch.manual_seed(21);
+        float[] flat = new float[z.length * z[0].length];
+        for (int n = 0; n < z.length; n++) {
+          for (int k = 0; k < z[0].length; k++) {
+            flat[k * z.length + n] = z[n][k];
+          }
+        }
+        Tensor zt = Torch.tensor(flat, 1, z[0].length, z.length);
+        float[] got =
+            Torch.floats(
+                Torch.tensorOf(j.get_method("decode").apply(new IValueVector(new IValue(zt))))
+                    .contiguous());
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < got.length; i++) {
+          assertEquals(want[i], got[i], 1e-4, "decoded sample " + i + " (with noise)");
+        }
+      }
+    }
+  }
+
   @Test
   void streamingNeedsACausalConfig() {
     org.mvgen.MvgenException e =
