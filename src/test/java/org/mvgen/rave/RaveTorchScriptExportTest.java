@@ -144,11 +144,34 @@ class RaveTorchScriptExportTest {
     }
     try (RaveModel m = RaveModel.load(liveFile, 1)) {
       assertTrue(m.streaming(), "mvgen's loader sees the state");
+      assertEquals(0, RaveModel.intAttr(m.fresh(), "streaming_delay"));
       assertEquals(hop, m.hop());
       try (PointerScope scope = new PointerScope()) {
         Tensor z = m.mean(m.fresh(), x);
         assertClose(expected, Torch.floats(z.contiguous()), 8, "RaveModel mean (fresh)");
       }
+    }
+    // The encoder mvgen builds on it (rave:FILE?delay=0): no delay, encodeMean's grid.
+    try (RaveEncoder e =
+        new RaveEncoder(RaveModel.load(liveFile, 1), RaveEncoder.Mode.MEAN, "rave:live", 0)) {
+      float[][] got = e.encode(x);
+      assertEquals(8, got.length);
+      float[] flat = new float[8 * d];
+      for (int n = 0; n < 8; n++) {
+        for (int k = 0; k < d; k++) {
+          flat[k * 8 + n] = got[n][k];
+        }
+      }
+      assertClose(expected, flat, 8, "RaveEncoder (delay 0)");
+    }
+    try (RaveEncoder e =
+        new RaveEncoder(RaveModel.load(liveFile, 1), RaveEncoder.Mode.MEAN, "rave:live", -1)) {
+      System.out.println(
+          "live streaming export: delay without ?delay=0 is "
+              + e.delay()
+              + " ("
+              + e.delaySource()
+              + ")");
     }
   }
 

@@ -163,6 +163,12 @@ public final class TorchScriptExport {
     m.register_attribute("target_channels", intType(), new IValue(1L));
     m.register_attribute(
         "input_mode", new Type.TypePtr(StringType.get().get()), new IValue("pqmf"));
+    if (streaming) {
+      // mvgen's own hint (RAVE's files have no such attribute): the exact delay of the stream
+      // against encodeMean's grid. Zero, the model being causal; a loader cannot compute it from
+      // the caches, which are not RAVE's cache / downsampling_delay submodules.
+      m.register_attribute("streaming_delay", intType(), new IValue(0L));
+    }
     m.register_buffer("encode_params", Torch.longs(1, 1, f, hop));
     m.register_buffer("decode_params", Torch.longs(f, hop, 1, 1));
     m.register_buffer("forward_params", Torch.longs(1, 1, 1, 1));
