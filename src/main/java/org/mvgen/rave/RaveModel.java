@@ -451,6 +451,12 @@ public final class RaveModel implements AutoCloseable {
    * gets no delay here (the encoder then measures one).
    */
   private void computeDelay() {
+    // mvgen's own streaming exports state their delay (causal: 0); their caches are not RAVE's.
+    Integer declared = intAttr(pristine, "streaming_delay");
+    if (declared != null) {
+      fileDelay = declared;
+      return;
+    }
     List<JitModule> roots = new ArrayList<>();
     switch (inputMode) {
       case PQMF -> {

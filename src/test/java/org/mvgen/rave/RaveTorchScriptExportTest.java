@@ -166,12 +166,8 @@ class RaveTorchScriptExportTest {
     }
     try (RaveEncoder e =
         new RaveEncoder(RaveModel.load(liveFile, 1), RaveEncoder.Mode.MEAN, "rave:live", -1)) {
-      System.out.println(
-          "live streaming export: delay without ?delay=0 is "
-              + e.delay()
-              + " ("
-              + e.delaySource()
-              + ")");
+      // Without ?delay=: the file's own streaming_delay, not a click measurement.
+      assertEquals(0, e.delay(), "delay without ?delay=0: " + e.delaySource());
     }
   }
 
