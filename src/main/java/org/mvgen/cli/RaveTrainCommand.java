@@ -217,8 +217,13 @@ public final class RaveTrainCommand implements Callable<Integer> {
           out.resolve("rave-weights"), out.resolve(Reconstructions.DIR));
       if (r.interrupted()) {
         o.printf(
-            "Continue with: mvgen rave train %s --out %s --model-config %s --resume%n",
-            data, out, c.getString("rave.train.config"));
+            "Continue with: mvgen rave train %s --out %s --model-config %s%s%s --resume%n",
+            data,
+            out,
+            c.getString("rave.train.config"),
+            (steps != null ? " --steps " + steps : "")
+                + modelSet.stream().map(x -> " --model-set " + x).reduce("", String::concat),
+            time != null ? " --time " + time : "");
         o.flush();
         return Main.Exit.INTERRUPTED;
       }

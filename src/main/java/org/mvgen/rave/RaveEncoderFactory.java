@@ -156,6 +156,10 @@ public final class RaveEncoderFactory implements EncoderFactory {
       return new PortableEncoder(spec.toString(), Map.of());
     }
     Path file = base.resolve(spec.path());
+    if (!Files.isRegularFile(file) && Files.isRegularFile(Path.of(spec.path()))) {
+      // 'mvgen encode' records the spec as given, relative to the folder it ran in.
+      file = Path.of(spec.path());
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);

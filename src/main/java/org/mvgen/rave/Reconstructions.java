@@ -81,7 +81,7 @@ public final class Reconstructions implements TrainingListener {
         pairs.add(
             List.of(
                 new Spectrograms.Signal(what + " " + (i + 1), x),
-                new Spectrograms.Signal("reconstruction, step " + step, y)));
+                new Spectrograms.Signal("model, step " + step, y)));
       }
     }
     writeWav(wav, sr, signals);

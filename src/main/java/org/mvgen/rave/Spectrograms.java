@@ -32,7 +32,7 @@ public final class Spectrograms {
    */
   public static void write(Path png, int sampleRate, List<List<Signal>> pairs) throws IOException {
     int window = Math.max(256, Integer.highestOneBit(Math.max(1, sampleRate / 20)));
-    int hop = window / 4;
+    int hop = window / 8;
     MelFeatures mel =
         new MelFeatures(sampleRate, window, BANDS, 20, Math.min(16000, sampleRate / 2.0));
     int columns = 0;
