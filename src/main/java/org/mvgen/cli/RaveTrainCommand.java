@@ -181,8 +181,7 @@ public final class RaveTrainCommand implements Callable<Integer> {
       throws Exception {
     Thread hook = new Thread(() -> Main.awaitOutput(120), "mvgen-train-output");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (RaveTask task =
-        new RaveTask(model, train, val.size() == 0 ? null : val, c.getLong("rave.train.seed"))) {
+    try (RaveTask task = task(model, train, val, c.getLong("rave.train.seed"))) {
       boolean heldOut = val.size() > 0;
       int maxSamples =
           (int)
@@ -230,14 +229,22 @@ public final class RaveTrainCommand implements Callable<Integer> {
       o.printf("Next: mvgen rave export %s -o %s%n", out, "model.mvrave");
       o.flush();
       return Main.Exit.OK;
-    } catch (IllegalArgumentException e) {
-      throw new MvgenException(e.getMessage() + ".", e);
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
         // The JVM is shutting down (Ctrl-C): the hook waits for main to print.
       }
+    }
+  }
+
+  /** The training task; data it refuses (examples shorter than a crop) is a user error. */
+  private static RaveTask task(RaveConfig model, AudioExamples train, AudioExamples val, long seed)
+      throws MvgenException {
+    try {
+      return new RaveTask(model, train, val.size() == 0 ? null : val, seed);
+    } catch (IllegalArgumentException e) {
+      throw new MvgenException("Cannot train on this data: " + e.getMessage() + ".", e);
     }
   }
 
