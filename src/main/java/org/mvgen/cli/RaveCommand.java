@@ -21,14 +21,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/**
- * {@code mvgen rave}: mvgen's own RAVE autoencoder: prepare audio, (train, export, reconstruct).
- */
+/** {@code mvgen rave}: mvgen's own RAVE autoencoder: prepare audio, train, export, reconstruct. */
 @Command(
     name = "rave",
     mixinStandardHelpOptions = true,
     description = "Train mvgen's own RAVE audio autoencoder on your music.",
-    subcommands = {RaveCommand.PreprocessCommand.class})
+    subcommands = {
+      RaveCommand.PreprocessCommand.class,
+      RaveTrainCommand.class,
+      RaveExportCommand.class,
+      RaveReconstructCommand.class
+    })
 public final class RaveCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -1,6 +1,7 @@
 package org.mvgen.encoder;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.mvgen.config.Config;
 
 /**
@@ -17,4 +18,23 @@ public interface EncoderFactory {
    * directory, or the dataset folder for specs stored in a manifest).
    */
   AudioEncoder open(EncoderSpec spec, Config config, Path base) throws EncoderException;
+
+  /**
+   * Opens an encoder a model bundle carries: a file the spec names is taken from {@code files}
+   * (file name to content) when it is there, else resolved against {@code base}. Kinds whose
+   * bundles carry no files need not override this.
+   */
+  default AudioEncoder open(EncoderSpec spec, Config config, Path base, Map<String, byte[]> files)
+      throws EncoderException {
+    return open(spec, config, base);
+  }
+
+  /**
+   * What a model bundle stores of this encoder ({@link Encoders#portable}): by default the spec
+   * alone, its model file staying where it is.
+   */
+  default PortableEncoder portable(EncoderSpec spec, Config config, Path base)
+      throws EncoderException {
+    return new PortableEncoder(spec.toString(), Map.of());
+  }
 }

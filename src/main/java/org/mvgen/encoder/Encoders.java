@@ -53,7 +53,7 @@ public final class Encoders {
     List<String> kinds = new ArrayList<>(List.of("mel"));
     for (EncoderFactory f : ServiceLoader.load(EncoderFactory.class)) {
       if (f.kind().equals(s.kind())) {
-        return f.open(s, config, base);
+        return f.open(s, config, base, files);
       }
       kinds.add(f.kind());
     }
@@ -118,13 +118,19 @@ public final class Encoders {
   /**
    * What a model bundle stores of the encoder of {@code spec} (files resolved against {@code
    * base}), so that generation can open it without the dataset or the training config: for {@code
-   * mel}, every setting in the spec and the PCA as {@code pca.npy}; other kinds keep their spec (a
-   * RAVE model file stays outside) and carry no files.
+   * mel}, every setting in the spec and the PCA as {@code pca.npy}; other kinds as their factory
+   * says ({@link EncoderFactory#portable}: a {@code .mvrave} is carried whole, a RAVE {@code .ts}
+   * export stays outside).
    */
   public static PortableEncoder portable(String spec, Config config, Path base)
       throws EncoderException {
     EncoderSpec s = EncoderSpec.parse(spec);
     if (!s.kind().equals("mel")) {
+      for (EncoderFactory f : ServiceLoader.load(EncoderFactory.class)) {
+        if (f.kind().equals(s.kind())) {
+          return f.portable(s, config, base);
+        }
+      }
       return new PortableEncoder(s.toString(), Map.of());
     }
     try (MelEncoder mel = openMel(s, config, base, Map.of())) {

@@ -18,10 +18,11 @@ import java.util.TreeMap;
  * // p.files(): {pca.npy=[the .npy bytes]}
  * </pre>
  *
- * <p>Model files ({@code rave:FILE.ts}) are not included: they are large, shared between runs and
- * stay where they are; their spec keeps the path.
+ * <p>RAVE TorchScript exports ({@code rave:FILE.ts}) are not included: they are large, shared
+ * between runs and stay where they are; their spec keeps the path. An mvgen-trained RAVE model
+ * ({@code rave:FILE.mvrave}) is included whole, and the spec's path then names its key.
  *
- * @param spec the spec; its file options name keys of {@code files}
+ * @param spec the spec; its file options (or its path) name keys of {@code files}
  * @param files file name (no folders) to content; the caller must not change the arrays
  */
 public record PortableEncoder(String spec, Map<String, byte[]> files) {

@@ -92,7 +92,10 @@ public record Model(AudioEncoder encoder, FrameGenerator generator) implements A
     for (Path base : bases) {
       // A model file (rave:FILE.ts) is looked for at every base; an error from a base where the
       // file exists (a damaged file, another export) matters more than "not here".
-      if (s.path() != null && !Files.exists(base.resolve(s.path()))) {
+      // A model file the bundle carries (rave:encoder.mvrave) is not looked for on disk.
+      if (s.path() != null
+          && !p.files().containsKey(s.path())
+          && !Files.exists(base.resolve(s.path()))) {
         missing.add(base.resolve(s.path()).toAbsolutePath().normalize());
         continue;
       }

@@ -1,18 +1,24 @@
 package org.mvgen.rave;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.mvgen.config.Config;
 import org.mvgen.encoder.AudioEncoder;
 import org.mvgen.encoder.EncoderException;
 import org.mvgen.encoder.EncoderFactory;
 import org.mvgen.encoder.EncoderSpec;
+import org.mvgen.encoder.PortableEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens {@code rave:FILE.ts[?mode=mean|sample][&delay=SAMPLES]} specs; registered as a service of
- * {@link EncoderFactory}.
+ * Opens {@code rave:FILE.ts[?mode=mean|sample][&delay=SAMPLES]} specs (RAVE TorchScript exports)
+ * and {@code rave:FILE.mvrave} specs (models trained by {@code mvgen rave train}, {@link
+ * MvraveEncoder}); registered as a service of {@link EncoderFactory}.
  */
 public final class RaveEncoderFactory implements EncoderFactory {
   private static final Logger LOG = LoggerFactory.getLogger(RaveEncoderFactory.class);
@@ -22,8 +28,20 @@ public final class RaveEncoderFactory implements EncoderFactory {
     return "rave";
   }
 
+  /** The name under which a model bundle carries a {@code .mvrave} encoder. */
+  static final String CARRIED = "encoder.mvrave";
+
   @Override
   public AudioEncoder open(EncoderSpec spec, Config config, Path base) throws EncoderException {
+    return open(spec, config, base, Map.of());
+  }
+
+  @Override
+  public AudioEncoder open(EncoderSpec spec, Config config, Path base, Map<String, byte[]> files)
+      throws EncoderException {
+    if (spec.path() != null && isMvrave(spec.path())) {
+      return openMvrave(spec, config, base, files);
+    }
     spec.requireOnly("mode", "delay");
     if (spec.path() == null) {
       throw new EncoderException(
@@ -79,5 +97,85 @@ public final class RaveEncoderFactory implements EncoderFactory {
       model.close();
       throw e;
     }
+  }
+
+  private static boolean isMvrave(String path) {
+    return path.toLowerCase(Locale.ROOT).endsWith(".mvrave");
+  }
+
+  /** An mvgen-trained model: posterior mean only (deterministic); a session for causal ones. */
+  private static AudioEncoder openMvrave(
+      EncoderSpec spec, Config config, Path base, Map<String, byte[]> files)
+      throws EncoderException {
+    spec.requireOnly("mode");
+    String m = spec.options().getOrDefault("mode", config.getString("encoder.rave_mode"));
+    if (!m.equalsIgnoreCase("mean")) {
+      throw new EncoderException(
+          "RAVE mode '"
+              + m
+              + "' (in "
+              + spec
+              + " or encoder.rave_mode): an mvgen .mvrave model encodes the posterior mean only;"
+              + " use mode=mean.");
+    }
+    byte[] carried = files.get(spec.path());
+    String name =
+        carried != null ? spec.path() + " (in the model)" : base.resolve(spec.path()).toString();
+    try {
+      byte[] bytes;
+      if (carried != null) {
+        bytes = carried;
+      } else {
+        Path file = base.resolve(spec.path());
+        if (!Files.isRegularFile(file)) {
+          throw new EncoderException(
+              "RAVE model file "
+                  + file
+                  + " of encoder spec "
+                  + spec
+                  + " does not exist: give a .mvrave written by 'mvgen rave export RUN -o"
+                  + " FILE.mvrave'.");
+        }
+        bytes = Files.readAllBytes(file);
+      }
+      String hash = MvraveFile.contentHash(bytes, name);
+      return new MvraveEncoder(MvraveFile.load(bytes, name), spec.toString(), hash);
+    } catch (IOException e) {
+      throw new EncoderException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A {@code .mvrave} model travels inside the bundle (as {@value #CARRIED}), so that a trained
+   * decoder and its encoder are one file; a TorchScript export stays where it is.
+   */
+  @Override
+  public PortableEncoder portable(EncoderSpec spec, Config config, Path base)
+      throws EncoderException {
+    if (spec.path() == null || !isMvrave(spec.path())) {
+      return new PortableEncoder(spec.toString(), Map.of());
+    }
+    Path file = base.resolve(spec.path());
+    if (!Files.isRegularFile(file) && Files.isRegularFile(Path.of(spec.path()))) {
+      // 'mvgen encode' records the spec as given, relative to the folder it ran in.
+      file = Path.of(spec.path());
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+      MvraveFile.contentHash(bytes, file.toString()); // checks it is one
+    } catch (IOException e) {
+      throw new EncoderException(
+          "Cannot read RAVE model file "
+              + file
+              + " (encoder spec "
+              + spec
+              + ") to put it in the model: "
+              + e.getMessage(),
+          e);
+    }
+    Map<String, String> opts = new LinkedHashMap<>(spec.options());
+    return new PortableEncoder(
+        new EncoderSpec("rave", CARRIED, opts).toString(), Map.of(CARRIED, bytes));
   }
 }

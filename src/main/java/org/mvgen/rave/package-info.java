@@ -8,5 +8,11 @@
  * tests and the benchmark use are test sources ({@code RaveFixture}). A loaded model owns native
  * memory: close it. Not thread-safe; each streaming session works on its own copy of the module, so
  * sessions never share state.
+ *
+ * <p>Models mvgen trains itself ({@code org.mvgen.rave.model}) are used through {@link
+ * org.mvgen.rave.MvraveFile} (the one-file {@code .mvrave} export) and {@link
+ * org.mvgen.rave.MvraveEncoder} ({@code rave:FILE.mvrave}); {@link org.mvgen.rave.RaveExamples},
+ * {@link org.mvgen.rave.Reconstructions} and {@link org.mvgen.rave.Spectrograms} serve {@code mvgen
+ * rave train} and {@code mvgen rave reconstruct}.
  */
 package org.mvgen.rave;
