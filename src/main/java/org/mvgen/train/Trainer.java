@@ -278,6 +278,22 @@ public final class Trainer {
         }
         bar.extra(run.progressText());
       }
+      if ("1".equals(System.getenv("MVGEN_DIST_TIMING"))
+          && collective instanceof org.mvgen.train.dist.ProcessGroupCollective pg
+          && run.step > startStep) {
+        // Benchmarks (bench/scaling.sh): time in gradient averaging beside the whole step.
+        long[] avg = pg.gradientAveraging();
+        long steps = run.step - startStep;
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "rank %d: allreduce %.1f ms/step of %.1f ms/step (%d steps, %d averagings)",
+                rank,
+                avg[0] / 1e6 / steps,
+                (System.nanoTime() - t0) / 1e6 / steps,
+                steps,
+                avg[1]));
+      }
       if (timeUp || (budget != null && run.step >= run.planned)) {
         timeUp = true;
         run.planned = run.step;

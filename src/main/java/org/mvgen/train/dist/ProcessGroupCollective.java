@@ -46,6 +46,8 @@ public final class ProcessGroupCollective implements Collective {
   private final Device device;
   private final Duration timeout;
   private boolean closed;
+  private long allreduceNanos;
+  private long allreduceCalls;
 
   private ProcessGroupCollective(
       DistEnv env, TCPStore store, Backend group, Device device, Duration timeout) {
@@ -215,6 +217,7 @@ public final class ProcessGroupCollective implements Collective {
 
   @Override
   public void averageGradients(List<Tensor> params) {
+    long t0 = System.nanoTime();
     try (NoGradGuard g = new NoGradGuard()) {
       Tensor buf = buffer(params);
       long off = 0;
@@ -241,7 +244,19 @@ public final class ProcessGroupCollective implements Collective {
         }
         off += p.numel();
       }
+    } finally {
+      allreduceNanos += System.nanoTime() - t0;
+      allreduceCalls++;
     }
+  }
+
+  /**
+   * Wall time spent in {@link #averageGradients} so far (copies in and out plus the allreduce), in
+   * nanoseconds, and the number of calls: for benchmarks ({@code MVGEN_DIST_TIMING=1} makes the
+   * {@code Trainer} print it at the end of a run).
+   */
+  public long[] gradientAveraging() {
+    return new long[] {allreduceNanos, allreduceCalls};
   }
 
   @Override
