@@ -294,7 +294,9 @@ public final class Trainer {
                 steps,
                 avg[1]));
       }
-      if (timeUp || (budget != null && run.step >= run.planned)) {
+      // The budget's plan reached (not --steps) is the planned end of a time-budgeted run too.
+      if (timeUp
+          || (budget != null && run.step >= run.planned && run.planned < settings.steps())) {
         timeUp = true;
         run.planned = run.step;
       }
