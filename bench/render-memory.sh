@@ -21,7 +21,8 @@ work="${TMPDIR:-/tmp}/mvgen-bench-memory"
 mkdir -p "$work"
 cp="target/classes:target/test-classes:$(cat target/bench.cp)"
 helper() { java -Xmx256m -cp "$cp" org.mvgen.generate.bench.RenderMemoryBench "$@"; }
-helper model "$work/untrained-64.mvgen" 64
+rm -f "$work/untrained-64.mvgen"
+helper model "$work/untrained-64.mvgen" 64 5
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
 for s in "$short" "$long"; do
   song="$work/song-$s.wav"

@@ -16,7 +16,7 @@ final class X11 {
   private X11() {}
 
   private interface Xlib extends Library {
-    Callback XSetIOErrorHandler(IoErrorHandler handler);
+    Pointer XSetIOErrorHandler(IoErrorHandler handler);
   }
 
   /** {@code int (*)(Display *)}. */
@@ -33,18 +33,36 @@ final class X11 {
    * no Xlib to ask (not X11, or JNA cannot load): then nothing changes.
    */
   static synchronized boolean onConnectionLost(Runnable lost) {
+    Xlib x;
     try {
-      Xlib x = Native.load("X11", Xlib.class);
-      IoErrorHandler h =
-          display -> {
-            lost.run();
-            return 0;
-          };
-      x.XSetIOErrorHandler(h);
-      installed = h;
-      return true;
+      x = Native.load("X11", Xlib.class);
     } catch (UnsatisfiedLinkError | RuntimeException e) {
       return false;
     }
+    IoErrorHandler h =
+        display -> {
+          lost.run();
+          return 0;
+        };
+    installed = h;
+    x.XSetIOErrorHandler(h);
+    // Xlib keeps one handler for the process, and libraries loaded later set their own (AWT's
+    // returns to Xlib, which exits): mvgen's is set again whenever it was replaced.
+    Thread keeper =
+        new Thread(
+            () -> {
+              while (installed == h) {
+                x.XSetIOErrorHandler(h);
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "mvgen-x11-handler");
+    keeper.setDaemon(true);
+    keeper.start();
+    return true;
   }
 }

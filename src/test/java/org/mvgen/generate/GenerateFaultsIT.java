@@ -352,6 +352,29 @@ class GenerateFaultsIT {
   }
 
   /**
+   * SIGTERM and Ctrl-C during a live recording: the recording is finished, the JVM does not crash.
+   */
+  @Test
+  void sigtermAndCtrlCFinishTheLiveRecording() throws Exception {
+    String why = liveProblem();
+    assumeTrue(why == null, why);
+    for (String sig : List.of("TERM", "INT")) {
+      Path rec = dir.resolve("signal-" + sig + ".mp4");
+      try (Child c =
+          new Child(Map.of(), "live", "--model", model.toString(), "--record", rec.toString())) {
+        assertTrue(c.await("Recording to", 120), c.output());
+        Thread.sleep(4000);
+        c.signal(sig);
+        int code = c.exit(60);
+        assertEquals(sig.equals("TERM") ? 143 : 130, code, c.output());
+        assertFalse(c.output().contains("A fatal error has been detected"), c.output());
+      }
+      assertTrue(Mp4Boxes.check(rec).contains("moov"), "finished: " + Mp4Boxes.check(rec));
+      assertTrue(playableSeconds(rec) >= 2.0, "the recording plays");
+    }
+  }
+
+  /**
    * The X server goes away during a live recording: the JVM does not crash, and the recording
    * plays. Before: SIGSEGV in the pipeline thread in 4 runs of 5, and the recording lost.
    */

@@ -12,7 +12,7 @@ import org.mvgen.generate.DemoMusic;
  *
  * <pre>
  * RenderMemoryBench song OUT.wav SECONDS
- * RenderMemoryBench model OUT.mvgen SIZE
+ * RenderMemoryBench model OUT.mvgen SIZE FPS
  * </pre>
  */
 public final class RenderMemoryBench {
@@ -39,7 +39,13 @@ public final class RenderMemoryBench {
           w.commit();
         }
       }
-      case "model" -> GenerateBench.untrained(c, out, "mel", Integer.parseInt(args[2]));
+      case "model" ->
+          // The mel encoder's windows follow the frame rate: the model is made for the one used.
+          GenerateBench.untrained(
+              c.with("video.fps", Long.parseLong(args[3]), "bench"),
+              out,
+              "mel",
+              Integer.parseInt(args[2]));
       default -> throw new IllegalArgumentException("song or model");
     }
     System.exit(0);
