@@ -223,6 +223,42 @@ class GenerateFaultsIT {
   }
 
   /**
+   * A song longer than the heap renders: the song is streamed, not decoded into memory. A 6-minute
+   * song (63 MB of samples) under a 48 MB heap; before: OutOfMemoryError (a 30-minute song under
+   * the launcher's 1 GB).
+   */
+  @Test
+  void aSongLargerThanTheHeapRenders() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("long"));
+    Path song = work.resolve("song.wav");
+    int sr = 44100;
+    try (org.mvgen.audio.WavWriter w = new org.mvgen.audio.WavWriter(song, sr)) {
+      float[] minute = TestModels.bursts(sr, 60);
+      for (int m = 0; m < 6; m++) {
+        w.write(minute, 0, minute.length);
+      }
+      w.commit();
+    }
+    Path out = work.resolve("video.mp4");
+    try (Child c =
+        new Child(
+            Map.of("JAVA_TOOL_OPTIONS", "-Xmx48m"),
+            "render",
+            song.toString(),
+            "--model",
+            model.toString(),
+            "-o",
+            out.toString(),
+            "--size",
+            "32")) {
+      int code = c.exit(900);
+      assertEquals(Main.Exit.OK, code, c.output());
+      assertTrue(c.output().contains("360.0 s"), c.output());
+    }
+    Mp4Boxes.check(out);
+  }
+
+  /**
    * Ctrl-C during render: exit 130, a line saying it was interrupted and nothing was written, no
    * temporary file, the old video untouched. Before: exit 130 without a word and a .tmp left.
    */
