@@ -36,7 +36,7 @@ for heap in "" "-Xmx200m"; do
     MVGEN_JAVA_OPTS="$heap" /usr/bin/time -v ./mvgen render "$song" --model "$work/untrained-64.mvgen" \
       -o "$work/video-$s.mp4" --size 64 --fps 5 >"$work/render-$s.txt" 2>"$log" || true
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$log")
-    wall=$(sed -n 's/.*Elapsed (wall clock) time.*: *//p' "$log")
+    wall=$(sed -n "s/.*Elapsed (wall clock) time (h:mm:ss or m:ss): *//p" "$log")
     printf 'render %6d s of song, heap %-9s: peak RSS %6.0f MB, wall %s  (%s)\n' "$s" \
       "${heap:-1g}" "$((rss / 1024))" "$wall" "$(tail -1 "$work/render-$s.txt")"
   done
