@@ -134,10 +134,6 @@ class ArchitectureTest {
     return noClasses()
         .that()
         .resideOutsideOfPackages(packages)
-        // Until the gen-reliability branch lands (it moves this grabber into media.AudioReader
-        // and deletes AudioFiles): then remove this line.
-        .and()
-        .doNotHaveFullyQualifiedName("org.mvgen.generate.AudioFiles")
         .should()
         .dependOnClassesThat()
         .haveFullyQualifiedName("org.bytedeco.javacv.FFmpegFrameGrabber")

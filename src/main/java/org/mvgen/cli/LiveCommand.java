@@ -88,13 +88,24 @@ public final class LiveCommand implements Callable<Integer> {
               new Thread(
                   () -> {
                     try {
-                      session.quitAndWait(5000);
+                      session.quitAndWait(30_000);
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
                   },
                   "mvgen-live-shutdown");
           Runtime.getRuntime().addShutdownHook(hook);
+          // The X server going away: Xlib would end the process at once (crashing libtorch under
+          // the running pipeline). Instead: stop, finish the recording, let main say so, exit 1.
+          java.util.concurrent.atomic.AtomicBoolean lost =
+              new java.util.concurrent.atomic.AtomicBoolean();
+          LiveWindow.onDisplayLost(
+              () -> {
+                lost.set(true);
+                session.quit();
+                Main.awaitOutput(60);
+                Runtime.getRuntime().halt(Main.Exit.INPUT);
+              });
           out.printf(
               "Live from %s at %d fps. Keys: F fullscreen, O overlay, R record, Q quit.%n",
               in.name(), settings.fps());
@@ -104,6 +115,16 @@ public final class LiveCommand implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
           } catch (IllegalStateException shuttingDown) {
             // Already shutting down: the hook has done its work.
+          }
+          if (lost.get()) {
+            String display = System.getenv("DISPLAY");
+            throw new GenerateException(
+                "The display"
+                    + (display == null ? "" : " '" + display + "'")
+                    + " went away (its X server stopped or the connection broke); live stopped"
+                    + (controls.lastRecording != null
+                        ? " and the recording " + controls.lastRecording + " was finished."
+                        : "."));
           }
           out.printf(
               "%.0f s live: %d frames generated, %d skipped by the pipeline; display %d shown,"

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.mvgen.generate.AudioFiles;
+import org.mvgen.media.AudioReader;
 import org.mvgen.rave.Reconstructions;
 import org.mvgen.rave.Spectrograms;
 import org.mvgen.rave.model.RaveAutoencoder;
@@ -58,7 +58,7 @@ public final class RaveReconstructCommand implements Callable<Integer> {
     common.config();
     try (RaveAutoencoder m = RaveExportCommand.load(model)) {
       int sr = m.sampleRate();
-      float[] x = AudioFiles.decodeMono(input, sr, 0, seconds);
+      float[] x = AudioReader.decodeAll(input, sr, 0, seconds);
       float[] y = Reconstructions.reconstruct(m, x);
       Reconstructions.writeWav(out, sr, List.of(y));
       String name = out.getFileName().toString();

@@ -88,22 +88,41 @@ public final class RenderCommand implements Callable<Integer> {
             start,
             duration,
             GenerateSettings.render(c),
-            c.getInt("generate.crf"),
-            c.getString("generate.preset"));
+            GenerateSettings.crf(c),
+            GenerateSettings.preset(c));
     var pw = spec.commandLine().getOut();
     try (Model m = Model.open(model, encoder.spec, null, c)) {
-      Renderer.Result r =
-          Renderer.render(req, m.encoder(), m.generator(), ProgressBars.console(System.err));
-      pw.printf(
-          "Wrote %s: %d frames, %.1f s at %d fps, %dx%d, rendered at %.1fx real time%n",
-          r.output(),
-          r.frames(),
-          r.seconds(),
-          req.settings().fps(),
-          req.settings().size(),
-          req.settings().size(),
-          r.realTimeFactor());
-      pw.flush();
+      // On Ctrl-C the renderer stops and deletes its unfinished file; this hook holds the JVM
+      // until main has also said so.
+      Thread hook = new Thread(() -> Main.awaitOutput(10), "mvgen-render-output");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        Renderer.Result r =
+            Renderer.render(req, m.encoder(), m.generator(), ProgressBars.console(System.err));
+        if (r.interrupted()) {
+          pw.printf(
+              "Interrupted after %.1f s of the song: nothing was written%s.%n",
+              r.seconds(), java.nio.file.Files.exists(out) ? " (" + out + " is as it was)" : "");
+          pw.flush();
+          return Main.Exit.INTERRUPTED;
+        }
+        pw.printf(
+            "Wrote %s: %d frames, %.1f s at %d fps, %dx%d, rendered at %.1fx real time%n",
+            r.output(),
+            r.frames(),
+            r.seconds(),
+            req.settings().fps(),
+            req.settings().size(),
+            req.settings().size(),
+            r.realTimeFactor());
+        pw.flush();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // Ctrl-C: the hook waits for main to print.
+        }
+      }
     }
     return Main.Exit.OK;
   }

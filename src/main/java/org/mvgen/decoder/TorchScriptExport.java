@@ -3,6 +3,7 @@ package org.mvgen.decoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
@@ -52,31 +53,106 @@ public final class TorchScriptExport {
     return s.toString();
   }
 
-  /** Exports the decoder of a loaded bundle to {@code out}, atomically. */
-  public static void export(Decoder decoder, Path out) throws IOException, TorchException {
+  /**
+   * Exports the decoder of a loaded bundle to {@code out}, atomically: a failure leaves no file and
+   * any old {@code out} as it was.
+   *
+   * @throws TorchException when {@code out} cannot be written (a folder, no permission, a read-only
+   *     or full disk), with a message that says so
+   */
+  public static void export(Decoder decoder, Path out) throws TorchException {
     Torch.load();
     DecoderBundle b = decoder.bundle();
-    JitModule m = new JitModule(new QualifiedName("MvgenDecoder"));
-    for (Map.Entry<String, Tensor> e : decoder.net().state().entrySet()) {
-      String name = e.getKey().replace('.', '_');
-      Tensor t = e.getValue().detach().clone();
-      if (e.getKey().endsWith("num_batches_tracked") || !e.getValue().requires_grad()) {
-        m.register_buffer(name, t);
-      } else {
-        m.register_parameter(name, t, false);
+    try (JitModule m = new JitModule(new QualifiedName("MvgenDecoder"))) {
+      long bytes = 0;
+      for (Map.Entry<String, Tensor> e : decoder.net().state().entrySet()) {
+        String name = e.getKey().replace('.', '_');
+        Tensor t = e.getValue().detach().clone();
+        bytes += t.numel() * t.element_size();
+        if (e.getKey().endsWith("num_batches_tracked") || !e.getValue().requires_grad()) {
+          m.register_buffer(name, t);
+        } else {
+          m.register_parameter(name, t, false);
+        }
+      }
+      m.register_buffer("latent_mean", Torch.tensor(b.norm().mean(), b.norm().dim()));
+      m.register_buffer("latent_std", Torch.tensor(b.norm().std(), b.norm().dim()));
+      m.define(source(b.spec()));
+      m.eval();
+      Path tmp = prepare(out, bytes + bytes / 64 + (1 << 20));
+      try {
+        m.save(tmp.toString());
+        AtomicFiles.commit(tmp, out);
+      } catch (RuntimeException | IOException e) {
+        deleteQuietly(tmp, e);
+        throw new TorchException(
+            "Cannot write " + out + ": " + firstLine(e.getMessage()) + ". Nothing was written.",
+            new TorchException(firstLine(e.getMessage()), e));
       }
     }
-    m.register_buffer("latent_mean", Torch.tensor(b.norm().mean(), b.norm().dim()));
-    m.register_buffer("latent_std", Torch.tensor(b.norm().std(), b.norm().dim()));
-    m.define(source(b.spec()));
-    m.eval();
-    Path parent = out.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
+  }
+
+  /**
+   * Checks, before libtorch writes anything, that {@code out} can be written and that its disk has
+   * {@code need} bytes free, and returns the temporary file to write. libtorch's archive writer
+   * cannot report a failed write: it throws from a destructor, which aborts the whole process.
+   */
+  private static Path prepare(Path out, long need) throws TorchException {
+    if (Files.isDirectory(out)) {
+      throw new TorchException(out + " is a folder; give the file to write, e.g. -o decoder.pt");
     }
     Path tmp = AtomicFiles.temporary(out);
-    m.save(tmp.toString());
-    AtomicFiles.commit(tmp, out);
-    m.close();
+    try {
+      Path parent = out.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.write(tmp, new byte[0]);
+    } catch (IOException e) {
+      throw new TorchException(
+          "Cannot write "
+              + out
+              + " ("
+              + e
+              + "): check that its folder exists or can be created, is writable and not on a"
+              + " read-only disk, or give another -o.",
+          e);
+    }
+    try {
+      long free = Files.getFileStore(tmp).getUsableSpace();
+      if (free < need) {
+        Files.deleteIfExists(tmp);
+        throw new TorchException(
+            String.format(
+                Locale.ROOT,
+                "Not enough space to write %s: the export needs about %.1f MB and its disk has %.1f"
+                    + " MB free. Free some space or give another -o. Nothing was written.",
+                out,
+                need / 1e6,
+                free / 1e6));
+      }
+    } catch (IOException e) {
+      deleteQuietly(tmp, e);
+      throw new TorchException("Cannot check the free space for " + out + ": " + e, e);
+    }
+    return tmp;
+  }
+
+  /** The first line of a libtorch message, without the C++ stack trace that follows it. */
+  static String firstLine(String message) {
+    if (message == null || message.isBlank()) {
+      return "unknown error";
+    }
+    String line = message.strip().lines().findFirst().orElse("");
+    int at = line.indexOf(" Exception raised from ");
+    return at > 0 ? line.substring(0, at) : line;
+  }
+
+  private static void deleteQuietly(Path p, Exception primary) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      primary.addSuppressed(e);
+    }
   }
 }

@@ -4,8 +4,9 @@ import org.mvgen.encoder.EncoderException;
 
 /**
  * Turns the audio stream into one latent per output frame, in frame order. Implementations: {@link
- * LatentInterpolator} over an encoder session's latents, {@link WindowLatents} for encoders that
- * can encode the exact window ending at each frame.
+ * SessionLatents} (an encoder session's latents, live), {@link ChunkedLatents} (the whole signal's
+ * latents, offline), {@link WindowLatents} for encoders that can encode the exact window ending at
+ * each frame. Not thread-safe: used by the pipeline's thread only.
  */
 interface FrameLatents {
   /** Feeds the next audio samples. */
@@ -22,4 +23,7 @@ interface FrameLatents {
 
   /** Writes the next frame's latent (smoothed) to {@code dst[off ..]} and advances. */
   void next(float[] dst, int off);
+
+  /** Releases what the latents hold (an encoder session). */
+  default void close() {}
 }

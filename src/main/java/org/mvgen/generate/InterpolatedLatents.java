@@ -2,7 +2,7 @@ package org.mvgen.generate;
 
 /**
  * Frame latents read from a {@link LatentInterpolator} that a subclass fills with the encoder's
- * latents, as they come ({@link SessionLatents}) or all at once ({@link SignalLatents}).
+ * latents, as they come ({@link SessionLatents}) or chunk by chunk ({@link ChunkedLatents}).
  */
 abstract class InterpolatedLatents implements FrameLatents {
   protected final LatentInterpolator li;

@@ -96,7 +96,8 @@ public final class LiveSession implements AutoCloseable {
 
   /**
    * Asks {@link #run} to return and waits (at most {@code millis}) until it has stopped and closed
-   * any recording: what a Ctrl-C handler calls so that the JVM does not exit mid-file.
+   * any recording: what a Ctrl-C handler calls so that the JVM does not exit mid-file, nor while
+   * the pipeline's thread is still inside libtorch (whose static destructors run at exit).
    */
   public void quitAndWait(long millis) throws InterruptedException {
     quit();
@@ -141,17 +142,25 @@ public final class LiveSession implements AutoCloseable {
     try {
       done.await();
     } finally {
+      // Every way out (quit, the source's end, a failure in any thread, Ctrl-C) goes through here:
+      // the pipeline is stopped and its thread has ended before anyone may free the model, and the
+      // recording is finished.
       pipeline.stop();
       source.close();
       worker.interrupt();
-      worker.join(TimeUnit.SECONDS.toMillis(5));
       pacer.stop();
-      clock.join(TimeUnit.SECONDS.toMillis(2));
-      // A recording in progress is finished properly even when the input failed.
       try {
-        sink.close();
+        joinFully(worker);
+        // The display thread touches no native model: it is given a bounded time (a display that
+        // went away may hold it in AWT).
+        clock.join(TimeUnit.SECONDS.toMillis(2));
       } finally {
-        finished.countDown();
+        // A recording in progress is finished properly even when the input failed.
+        try {
+          sink.close();
+        } finally {
+          finished.countDown();
+        }
       }
     }
     Throwable t = failure;
@@ -168,6 +177,25 @@ public final class LiveSession implements AutoCloseable {
         pacer.stats(),
         dropped,
         (double) st.samples() / source.sampleRate());
+  }
+
+  /**
+   * Waits until {@code t} has ended: the pipeline's thread may be inside the decoder, whose native
+   * memory is freed when the model is closed after this session. Interrupts do not cut the wait
+   * short (they are passed on once it is over).
+   */
+  private static void joinFully(Thread t) {
+    boolean interrupted = false;
+    while (t.isAlive()) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

@@ -138,7 +138,7 @@ public final class LiveSink implements FrameSink {
     if (recording()) {
       return;
     }
-    Mp4Sink opened = new Mp4Sink(target, new Mp4Writer.Settings(size, size, fps, sampleRate));
+    Mp4Sink opened = Mp4Sink.recording(target, new Mp4Writer.Settings(size, size, fps, sampleRate));
     synchronized (this) {
       if (recording == null && pendingRecording == null) {
         pendingRecording = opened;

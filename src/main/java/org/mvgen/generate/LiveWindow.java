@@ -132,6 +132,16 @@ public final class LiveWindow implements FramePacer.Display, AutoCloseable {
     return out[0];
   }
 
+  /**
+   * Runs {@code lost} when the connection to the display breaks (the X server stopped), before the
+   * process would otherwise be ended by Xlib; {@code lost} runs on AWT's toolkit thread and must
+   * not return (end the process itself once everything is saved). Returns whether the handler could
+   * be installed (X11 only).
+   */
+  public static boolean onDisplayLost(Runnable lost) {
+    return X11.onConnectionLost(lost);
+  }
+
   /** Sets a line shown in the overlay (for example "recording to x.mp4"). */
   public void status(String s) {
     status = s;

@@ -15,9 +15,24 @@ public final class Mp4Sink implements FrameSink {
   private boolean haveLast;
   private long next;
 
+  /** Writes {@code target} atomically: it appears, complete, on {@link #close()}. */
   public Mp4Sink(Path target, Mp4Writer.Settings settings) throws GenerateException {
+    this(target, settings, false);
+  }
+
+  /**
+   * Writes a live recording at {@code target} itself, playable up to the last second should the
+   * process die ({@link Mp4Writer#openRecording}).
+   */
+  static Mp4Sink recording(Path target, Mp4Writer.Settings settings) throws GenerateException {
+    return new Mp4Sink(target, settings, true);
+  }
+
+  private Mp4Sink(Path target, Mp4Writer.Settings settings, boolean recording)
+      throws GenerateException {
     try {
-      this.writer = Mp4Writer.open(target, settings);
+      this.writer =
+          recording ? Mp4Writer.openRecording(target, settings) : Mp4Writer.open(target, settings);
     } catch (Mp4Writer.WriteException e) {
       throw new GenerateException(e.getMessage(), e.getCause());
     }

@@ -14,11 +14,6 @@ public final class PcmSource implements AudioSource {
     this.sampleRate = sampleRate;
   }
 
-  /** The samples not read yet (the array itself while nothing has been read; not to be changed). */
-  float[] unread() {
-    return pos == 0 ? pcm : java.util.Arrays.copyOfRange(pcm, pos, pcm.length);
-  }
-
   @Override
   public int sampleRate() {
     return sampleRate;

@@ -13,13 +13,14 @@ import org.mvgen.util.Progress;
  *
  * <pre>
  * Pipeline p = new Pipeline(encoder, generator, new Pipeline.Settings(25, 256, 0.08, 16, false));
- * Pipeline.Stats st = p.run(new PcmSource(pcm, 44100), mp4Sink, Progress.SILENT.start("", 0, ""));
+ * Pipeline.Stats st = p.run(new FileSource(reader), mp4Sink, Progress.SILENT.start("", 0, ""));
  * </pre>
  *
  * <p>Latents fall on the grid training pairs were made on ({@link
- * org.mvgen.encoder.AlignedLatents}). Rendering a signal held in memory ({@link PcmSource}) encodes
- * it whole, as {@code mvgen encode} did; a stream goes through an encoder session, which is flushed
- * with silence when the source ends so that the latents describing the last audio leave it: the
+ * org.mvgen.encoder.AlignedLatents}). Offline, they are those of the whole signal, as {@code mvgen
+ * encode} computed them, computed chunk by chunk ({@link ChunkedLatents}) so that memory does not
+ * grow with the song; live, the stream goes through an encoder session, which is flushed with
+ * silence when the source ends so that the latents describing the last audio leave it: the
  * encoder's delay is compensated exactly. The number of frames is {@link
  * LatentInterpolator#framesFor} the number of samples, so the video lasts as long as the sound.
  * Live, frames are generated as soon as their latents arrive; a frame that has waited longer than
@@ -92,7 +93,14 @@ public final class Pipeline {
   private final AudioEncoder encoder;
   private final FrameGenerator generator;
   private final Settings settings;
+  private final Latents latents;
+  private final Feed feed;
   private volatile boolean stopped;
+
+  /** Makes the frame latents of one run: chosen once, when the pipeline is built. */
+  private interface Latents {
+    FrameLatents open(int maxRead) throws EncoderException;
+  }
 
   public Pipeline(AudioEncoder encoder, FrameGenerator generator, Settings settings)
       throws GenerateException {
@@ -109,6 +117,21 @@ public final class Pipeline {
     this.encoder = encoder;
     this.generator = generator;
     this.settings = settings;
+    // How latents are made and how frames are drawn depend only on the encoder and the settings,
+    // so they are chosen here, once, as TarsosDSP's AudioDispatcherFactory chooses the source: the
+    // loop of run() is the same for render and live.
+    int fps = settings.fps();
+    double sm = settings.smoothing();
+    LatentInterpolator.Mode mode = settings.interpolation();
+    if (encoder instanceof WindowEncoder w && settings.exactWindows()) {
+      this.latents = maxRead -> new WindowLatents(w, fps, sm, maxRead);
+    } else if (settings.live()) {
+      this.latents = maxRead -> new SessionLatents(encoder, mode, fps, sm);
+    } else {
+      // Offline the future is known: the whole signal's latents, as training had, in chunks.
+      this.latents = maxRead -> new ChunkedLatents(encoder, mode, fps, sm);
+    }
+    this.feed = settings.live() ? new LiveFeed() : new OfflineFeed();
   }
 
   public Settings settings() {
@@ -118,6 +141,11 @@ public final class Pipeline {
   /** Asks a running {@link #run} to finish after the frame it is on. */
   public void stop() {
     stopped = true;
+  }
+
+  /** Whether {@link #stop} was called: a run that returned then did not reach the source's end. */
+  public boolean stopped() {
+    return stopped;
   }
 
   /**
@@ -141,56 +169,19 @@ public final class Pipeline {
     }
     int dim = encoder.latentSize();
     Batch b = new Batch(dim, generator.frameSize(), settings.size(), settings.batch());
-    // Live reads return at once with whatever has arrived (a few ms of audio when keeping up, more
-    // after a slow moment); offline reads are large for speed.
-    float[] buf = new float[settings.live() ? LIVE_READ : 16384];
-    Backlog backlog =
-        new Backlog((long) settings.maxBacklog() * encoder.sampleRate() / settings.fps());
+    float[] buf = new float[feed.readSize()];
     long samples = 0;
-    long skipped = 0;
-    SessionLatents session = null;
+    FrameLatents fl = null;
     try {
-      FrameLatents fl;
-      if (encoder instanceof WindowEncoder w && settings.exactWindows()) {
-        fl = new WindowLatents(w, settings.fps(), settings.smoothing(), buf.length);
-      } else if (!settings.live() && source instanceof PcmSource whole) {
-        // Offline the future is known: encode the whole signal as training did.
-        fl =
-            new SignalLatents(
-                encoder,
-                whole.unread(),
-                settings.interpolation(),
-                settings.fps(),
-                settings.smoothing());
-      } else {
-        session =
-            new SessionLatents(
-                encoder, settings.interpolation(), settings.fps(), settings.smoothing());
-        fl = session;
-      }
+      fl = latents.open(buf.length);
       while (!stopped) {
         int n = source.read(buf, 0, buf.length);
         if (n < 0) {
           break;
         }
         sink.audio(buf, 0, n);
-        if (settings.live()) {
-          // Fed in steps, noting how much audio had been heard when each frame became ready, so
-          // that frames which are late are told apart from frames that merely became ready
-          // together (a latent every 2048 samples releases three frames at 60 fps).
-          for (int off = 0; off < n; off += LIVE_STEP) {
-            int m = Math.min(LIVE_STEP, n - off);
-            fl.feed(buf, off, m);
-            samples += m;
-            backlog.note(fl, samples);
-          }
-          skipped += backlog.skipLate(fl, samples, b.scratch);
-          drain(fl, b, sink, frameLimit, 1, progress);
-        } else {
-          samples += n;
-          fl.feed(buf, 0, n);
-          drain(fl, b, sink, frameLimit, settings.batch(), progress);
-        }
+        feed.feed(fl, buf, n, samples, b, sink, frameLimit, progress);
+        samples += n;
       }
       if (!stopped) {
         // The source ended: every frame inside the audio gets its latents, no more.
@@ -201,14 +192,108 @@ public final class Pipeline {
         fl.finish(frames);
         drain(fl, b, sink, frames, 1, progress);
       }
-      return new Stats(samples, b.emitted, skipped);
+      return new Stats(samples, b.emitted, feed.skipped());
     } catch (EncoderException e) {
       throw new GenerateException(
           "The encoder '" + encoder.spec() + "' failed: " + e.getMessage(), e);
     } finally {
-      if (session != null) {
-        session.close();
+      if (fl != null) {
+        fl.close();
       }
+    }
+  }
+
+  /** How audio reaches the latents and frames leave for the generator: offline or live. */
+  private interface Feed {
+    /** Samples asked of the source at a time. */
+    int readSize();
+
+    /** Feeds {@code n} samples read after {@code before} others and generates what is ready. */
+    void feed(
+        FrameLatents fl,
+        float[] buf,
+        int n,
+        long before,
+        Batch b,
+        FrameSink sink,
+        long frameLimit,
+        Progress progress)
+        throws EncoderException, GenerateException;
+
+    /** Frames skipped so far. */
+    long skipped();
+  }
+
+  /** Offline: large reads, frames generated in full batches. */
+  private final class OfflineFeed implements Feed {
+    @Override
+    public int readSize() {
+      return 16384;
+    }
+
+    @Override
+    public void feed(
+        FrameLatents fl,
+        float[] buf,
+        int n,
+        long before,
+        Batch b,
+        FrameSink sink,
+        long frameLimit,
+        Progress progress)
+        throws EncoderException, GenerateException {
+      fl.feed(buf, 0, n);
+      drain(fl, b, sink, frameLimit, settings.batch(), progress);
+    }
+
+    @Override
+    public long skipped() {
+      return 0;
+    }
+  }
+
+  /**
+   * Live: reads return at once with whatever has arrived (a few ms of audio when keeping up, more
+   * after a slow moment); frames are generated one at a time as soon as ready, late ones skipped.
+   */
+  private final class LiveFeed implements Feed {
+    private final Backlog backlog =
+        new Backlog((long) settings.maxBacklog() * encoder.sampleRate() / settings.fps());
+    private long skipped;
+
+    @Override
+    public int readSize() {
+      return LIVE_READ;
+    }
+
+    @Override
+    public void feed(
+        FrameLatents fl,
+        float[] buf,
+        int n,
+        long before,
+        Batch b,
+        FrameSink sink,
+        long frameLimit,
+        Progress progress)
+        throws EncoderException, GenerateException {
+      // Fed in steps, noting how much audio had been heard when each frame became ready, so that
+      // frames which are late are told apart from frames that merely became ready together (a
+      // latent every 2048 samples releases three frames at 60 fps).
+      long samples = before;
+      for (int off = 0; off < n; off += LIVE_STEP) {
+        int m = Math.min(LIVE_STEP, n - off);
+        fl.feed(buf, off, m);
+        samples += m;
+        backlog.note(fl, samples);
+      }
+      skipped += backlog.skipLate(fl, samples, b.scratch);
+      drain(fl, b, sink, frameLimit, 1, progress);
+    }
+
+    @Override
+    public long skipped() {
+      return skipped;
     }
   }
 

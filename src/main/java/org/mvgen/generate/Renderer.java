@@ -2,15 +2,20 @@ package org.mvgen.generate;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.mvgen.decoder.FrameGenerator;
 import org.mvgen.encoder.AudioEncoder;
+import org.mvgen.media.AudioReader;
+import org.mvgen.media.MediaDecodeException;
 import org.mvgen.media.Mp4Writer;
 import org.mvgen.util.Progress;
 
 /**
- * Renders a song into a music video: decodes its audio, runs the {@link Pipeline} over it and
- * writes H.264 + AAC. The video lasts as long as the audio, picture in sync with sound; the same
- * input and settings give the same bytes.
+ * Renders a song into a music video: decodes its audio as it goes, runs the {@link Pipeline} over
+ * it and writes H.264 + AAC, in memory that does not grow with the song's length. The video lasts
+ * as long as the audio, picture in sync with sound; the same input and settings give the same
+ * bytes.
  *
  * <pre>
  * Renderer.Result r = Renderer.render(new Renderer.Request(song, out, 0, 0, settings, 18, "veryfast"),
@@ -49,14 +54,23 @@ public final class Renderer {
     }
   }
 
-  /** What was written: frames, seconds of video, and wall time spent. */
-  public record Result(Path output, long frames, double seconds, double elapsedSeconds) {
+  /**
+   * What was written: frames, seconds of video, and wall time spent; {@code interrupted}: the
+   * render was stopped (Ctrl-C) and nothing was written.
+   */
+  public record Result(
+      Path output, long frames, double seconds, double elapsedSeconds, boolean interrupted) {
     /** Speed as a multiple of real time. */
     public double realTimeFactor() {
       return seconds / Math.max(1e-9, elapsedSeconds);
     }
   }
 
+  /**
+   * Renders {@code r}, streaming the song: memory does not grow with its length. On Ctrl-C (or
+   * SIGTERM) the render stops, the unfinished file is deleted, and the result says {@code
+   * interrupted}; the JVM waits (a few seconds at most) until that is done.
+   */
   public static Result render(
       Request r, AudioEncoder encoder, FrameGenerator generator, Progress.Factory progress)
       throws GenerateException, InterruptedException {
@@ -67,29 +81,63 @@ public final class Renderer {
           "The folder of " + r.output() + " does not exist; create it or choose another -o.");
     }
     int sr = encoder.sampleRate();
-    float[] pcm = AudioFiles.decodeMono(r.song(), sr, r.startSeconds(), r.durationSeconds());
     Pipeline.Settings s = r.settings();
-    long frames = LatentInterpolator.framesFor(pcm.length, sr, s.fps());
     Pipeline pipeline = new Pipeline(encoder, generator, s);
-    Mp4Sink sink =
-        new Mp4Sink(
-            r.output(),
-            new Mp4Writer.Settings(s.size(), s.size(), s.fps(), sr, r.crf(), r.preset()));
-    // x264 and AAC run on their own thread, overlapping with the decoder.
-    AsyncSink async = new AsyncSink(sink, s.size() * s.size() * 3, 64);
-    boolean ok = false;
-    Pipeline.Stats st;
-    try (Progress p = progress.start("render", frames, "frames")) {
-      st = pipeline.run(new PcmSource(pcm, sr), async, p, frames);
-      async.close();
-      ok = true;
+    AudioReader reader;
+    try {
+      reader = AudioReader.open(r.song(), sr, r.startSeconds(), r.durationSeconds());
+    } catch (MediaDecodeException e) {
+      throw new GenerateException(e.getMessage(), e.getCause());
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              pipeline.stop();
+              try {
+                done.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "mvgen-render-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (FileSource source = new FileSource(reader)) {
+      double estimate = reader.estimatedSeconds();
+      long expected = estimate > 0 ? Math.round(estimate * s.fps()) : 0;
+      Mp4Sink sink =
+          new Mp4Sink(
+              r.output(),
+              new Mp4Writer.Settings(s.size(), s.size(), s.fps(), sr, r.crf(), r.preset()));
+      // x264 and AAC run on their own thread, overlapping with the decoder.
+      AsyncSink async = new AsyncSink(sink, s.size() * s.size() * 3, 64);
+      boolean ok = false;
+      Pipeline.Stats st;
+      try (Progress p = progress.start("render", expected, "frames")) {
+        st = pipeline.run(source, async, p);
+        if (!pipeline.stopped()) {
+          async.close();
+          ok = true;
+        }
+      } finally {
+        if (!ok) {
+          async.abandon();
+          sink.abort();
+        }
+      }
+      return new Result(
+          r.output(),
+          ok ? st.frames() : 0,
+          (double) st.samples() / sr,
+          (System.nanoTime() - t0) / 1e9,
+          !ok);
     } finally {
-      if (!ok) {
-        async.abandon();
-        sink.abort();
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook waited for the countdown above.
       }
     }
-    return new Result(
-        r.output(), st.frames(), (double) pcm.length / sr, (System.nanoTime() - t0) / 1e9);
   }
 }

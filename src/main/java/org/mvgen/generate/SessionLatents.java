@@ -41,7 +41,8 @@ final class SessionLatents extends InterpolatedLatents {
     }
   }
 
-  void close() {
+  @Override
+  public void close() {
     session.close();
   }
 }

@@ -42,13 +42,16 @@ public final class Mp4Writer implements AutoCloseable {
    * @param preset x264 preset ({@code ultrafast} ... {@code veryslow})
    */
   public record Settings(int width, int height, int fps, int sampleRate, int crf, String preset) {
+    /** The highest frame rate written. */
+    public static final int MAX_FPS = 240;
+
     public Settings {
       if (width <= 0 || height <= 0 || width % 2 != 0 || height % 2 != 0) {
         throw new IllegalArgumentException(
             "frame size " + width + "x" + height + " must be positive and even (yuv420p)");
       }
-      if (fps <= 0 || fps > 240) {
-        throw new IllegalArgumentException("fps (" + fps + ") must be in 1..240");
+      if (fps <= 0 || fps > MAX_FPS) {
+        throw new IllegalArgumentException("fps (" + fps + ") must be in 1.." + MAX_FPS);
       }
       if (sampleRate < 0) {
         throw new IllegalArgumentException("sampleRate (" + sampleRate + ") must be >= 0");
@@ -87,16 +90,31 @@ public final class Mp4Writer implements AutoCloseable {
   private long samples;
   private boolean closed;
 
-  private Mp4Writer(Path target, Settings settings, FFmpegFrameRecorder recorder) {
+  private Mp4Writer(Path target, Path tmp, Settings settings, FFmpegFrameRecorder recorder) {
     this.target = target;
-    this.tmp = AtomicFiles.temporary(target);
+    this.tmp = tmp;
     this.settings = settings;
     this.recorder = recorder;
   }
 
   /** Starts writing {@code target} (through {@code target.tmp}); its folder must exist. */
   public static Mp4Writer open(Path target, Settings s) throws WriteException {
-    Path tmp = AtomicFiles.temporary(target);
+    return open(target, s, false);
+  }
+
+  /**
+   * Starts a recording at {@code target} itself, as a fragmented MP4: a key frame and a fragment
+   * every second, each fragment playable once written, so that whatever stops the process (kill -9,
+   * a power cut, a display that disappears) leaves a file that plays up to the last second or so.
+   * An existing file of that name is replaced at once. {@link #close()} ends the last fragment;
+   * {@link #abort()} deletes the file.
+   */
+  public static Mp4Writer openRecording(Path target, Settings s) throws WriteException {
+    return open(target, s, true);
+  }
+
+  private static Mp4Writer open(Path target, Settings s, boolean fragmented) throws WriteException {
+    Path tmp = fragmented ? target : AtomicFiles.temporary(target);
     FFmpegFrameRecorder r =
         new FFmpegFrameRecorder(tmp.toFile(), s.width(), s.height(), s.sampleRate() > 0 ? 1 : 0);
     // The temporary name ends in .tmp, so the container cannot be guessed from it.
@@ -104,14 +122,26 @@ public final class Mp4Writer implements AutoCloseable {
     r.setVideoCodec(avcodec.AV_CODEC_ID_H264);
     r.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
     r.setFrameRate(s.fps());
-    r.setGopSize(2 * s.fps());
+    // A recording's fragments start at key frames: one a second bounds what a kill loses.
+    r.setGopSize(fragmented ? s.fps() : 2 * s.fps());
     r.setVideoOption("preset", s.preset());
     r.setVideoOption("crf", Integer.toString(s.crf()));
     // A fixed thread count keeps the bitstream identical from run to run on any machine. One
     // thread: the decoder network already keeps the cores busy, and x264's frame threads fought
     // libtorch's for them (render at 256²: median 26x real time with 1 thread, 18x with 2).
     r.setVideoOption("threads", "1");
-    r.setOption("movflags", "+faststart");
+    if (fragmented) {
+      // The index once the first fragment is cut (delay_moov: an empty_moov has no edit list for
+      // AAC's priming samples, which then stretches the first frame), then self-contained fragments
+      // (moof + mdat) from key frame to key frame, written out as each is complete.
+      r.setOption("movflags", "+frag_keyframe+delay_moov+default_base_moof");
+      r.setOption("flush_packets", "1");
+      // No B-frames: with them the first frame is shown one frame late (a fragmented file has no
+      // edit list to take the reordering delay back), and x264 holds frames back longer.
+      r.setVideoOption("bf", "0");
+    } else {
+      r.setOption("movflags", "+faststart");
+    }
     // No creation time or library version in the file: the same input gives the same bytes.
     r.setOption("fflags", "+bitexact");
     r.setVideoOption("flags", "+bitexact");
@@ -141,7 +171,7 @@ public final class Mp4Writer implements AutoCloseable {
               + s.height(),
           e);
     }
-    return new Mp4Writer(target, s, r);
+    return new Mp4Writer(target, tmp, s, r);
   }
 
   public Settings settings() {
@@ -209,14 +239,35 @@ public final class Mp4Writer implements AutoCloseable {
       return;
     }
     closed = true;
+    boolean fragmented = tmp.equals(target);
     try {
       recorder.stop();
       recorder.release();
-      AtomicFiles.commit(tmp, target);
+      // The muxer does not report every failed write of the file's end (the index, faststart's
+      // move of it to the front): a full disk there leaves a truncated file behind a successful
+      // stop(). Its boxes must tile the file before it may replace anything.
+      Mp4Boxes.check(tmp);
+      if (!fragmented) {
+        AtomicFiles.commit(tmp, target);
+      }
     } catch (IOException e) {
+      if (fragmented) {
+        // A recording keeps the fragments it has: they play, up to the failure.
+        throw new WriteException(
+            "Cannot finish the recording "
+                + target
+                + " (disk full? folder removed?); it plays up to the last second written",
+            e);
+      }
       deleteQuietly(tmp, e);
       throw new WriteException(
-          "Cannot finish " + target + " (disk full? folder removed?); nothing was written", e);
+          "Cannot finish "
+              + target
+              + " (disk full? folder removed?): "
+              + (Files.exists(target)
+                  ? "the file there was left as it was"
+                  : "nothing was written"),
+          e);
     }
   }
 

@@ -295,8 +295,7 @@ public final class Trainer {
                 avg[1]));
       }
       // The budget's plan reached (not --steps) is the planned end of a time-budgeted run too.
-      if (timeUp
-          || (budget != null && run.step >= run.planned && run.planned < settings.steps())) {
+      if (timeUp || (budget != null && run.step >= run.planned && run.planned < settings.steps())) {
         timeUp = true;
         run.planned = run.step;
       }

@@ -63,4 +63,29 @@ class GenerateCommandsTest {
     assertEquals(Main.Exit.INPUT, r.code(), r.err());
     assertTrue(r.err().contains("even"), r.err());
   }
+
+  @Test
+  void aCrfOutOfRangeNamesTheSettingAndItsRange() {
+    Run r = mvgen("render", "song.mp3", "--model", "m.mvgen", "--set", "generate.crf=99");
+    assertEquals(Main.Exit.INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("generate.crf = 99"), r.err());
+    assertTrue(r.err().contains("0 (lossless) to 51"), r.err());
+  }
+
+  @Test
+  void aFrameRateOutOfRangeNamesTheOption() {
+    Run r = mvgen("render", "song.mp3", "--model", "m.mvgen", "--fps", "1000");
+    assertEquals(Main.Exit.INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("video.fps = 1000 (--fps)"), r.err());
+    assertTrue(r.err().contains("1 to 240"), r.err());
+  }
+
+  @Test
+  void anUnknownPresetNamesTheSettingAndTheValidOnes() {
+    Run r = mvgen("render", "song.mp3", "--model", "m.mvgen", "--set", "generate.preset=bogus");
+    assertEquals(Main.Exit.INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("generate.preset = 'bogus'"), r.err());
+    assertTrue(r.err().contains("ultrafast, superfast, veryfast"), r.err());
+    assertTrue(!r.err().contains("folder"), r.err());
+  }
 }

@@ -162,6 +162,78 @@ class LiveSessionTest {
   }
 
   /**
+   * Run returns only once the pipeline's thread is out of the generator: the model is freed next,
+   * and a thread still inside native inference then crashed the JVM. The generator here, like
+   * libtorch, ignores interrupts and takes 6 s on the call in progress when quit comes.
+   */
+  @Test
+  void runReturnsOnlyOnceThePipelineIsOutOfTheGenerator(@TempDir Path dir) throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean quitting =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean inside =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    FrameGenerator slow =
+        new FrameGenerator() {
+          final TestModels.ColourGenerator inner = new TestModels.ColourGenerator(16);
+
+          @Override
+          public int latentSize() {
+            return inner.latentSize();
+          }
+
+          @Override
+          public int frameSize() {
+            return inner.frameSize();
+          }
+
+          @Override
+          public void generate(float[] latents, int n, byte[] rgb) {
+            inside.set(true);
+            if (quitting.get()) {
+              long end = System.nanoTime() + 6_000_000_000L;
+              while (System.nanoTime() < end) {
+                try {
+                  Thread.sleep(50);
+                } catch (InterruptedException e) {
+                  // Native inference does not stop when interrupted.
+                }
+              }
+            }
+            inner.generate(latents, n, rgb);
+            inside.set(false);
+          }
+
+          @Override
+          public void close() {}
+        };
+    Path rec = dir.resolve("rec.mp4");
+    try (LiveSession s =
+        new LiveSession(
+            new TestModels.RmsEncoder(SR, 512, 256),
+            slow,
+            new Pipeline.Settings(25, 16, 0.05, 8, true),
+            CaptureSource.pacedPcm(TestModels.bursts(SR, 30.0), SR, 128, 0.25))) {
+      s.toggleRecording(rec);
+      Thread q =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(1000);
+                  quitting.set(true);
+                  Thread.sleep(200);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                s.quit();
+              });
+      q.start();
+      s.run((a, b, c, d) -> {});
+      assertFalse(inside.get(), "run returned while the pipeline was inside the generator");
+    }
+    assertTrue(org.mvgen.media.Mp4Boxes.check(rec).contains("moov"), "the recording was finished");
+  }
+
+  /**
    * A generator with slow moments: every tenth call takes 200 ms longer (a GC pause, a busy core).
    */
   static final class StallingGenerator implements FrameGenerator {

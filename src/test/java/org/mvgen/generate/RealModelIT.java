@@ -113,7 +113,7 @@ class RealModelIT {
   @Test
   void theLivePathGivesTheSameFramesAsRenderWithTheRealModel() throws Exception {
     Config c = Config.defaults();
-    float[] pcm = AudioFiles.decodeMono(song, SR, 0, 2.0);
+    float[] pcm = org.mvgen.media.AudioReader.decodeAll(song, SR, 0, 2.0);
     Pipeline.Settings s = GenerateSettings.render(c);
     var rendered = new TestModels.CollectSink(s.size());
     var live = new TestModels.CollectSink(s.size());

@@ -102,4 +102,63 @@ class Mp4WriterTest {
             () -> Mp4Writer.open(out, new Mp4Writer.Settings(W, H, FPS, SR)));
     assertTrue(e.getMessage().contains(out.toString()), e.getMessage());
   }
+
+  /**
+   * A recording is written at its own name as fragments, each playable once written: frames keep
+   * their times k / fps, and the boxes tile the file at every fragment.
+   */
+  @Test
+  void aRecordingIsPlayableAtItsNameWithExactFrameTimes(@TempDir Path dir) throws Exception {
+    for (int fps : new int[] {25, 60}) {
+      Path out = dir.resolve("rec-" + fps + ".mp4");
+      int frames = 3 * fps + 7;
+      float[] pcm = new float[frames * SR / fps];
+      try (Mp4Writer w = Mp4Writer.openRecording(out, new Mp4Writer.Settings(W, H, fps, SR))) {
+        w.writeAudio(pcm, 0, pcm.length);
+        for (int k = 0; k < frames; k++) {
+          w.writeFrame(frame(k % 60), 0);
+          if (k == 2 * fps + 3) {
+            // Two seconds in: what a kill -9 would leave plays already.
+            Path copy = dir.resolve("killed-" + fps + ".mp4");
+            Files.copy(out, copy);
+            assertTrue(Mp4Boxes.check(copy).contains("moof"), "fragments are written as it goes");
+            assertTrue(decodedFrames(copy, fps) >= fps, "at least the first second plays");
+          }
+        }
+      }
+      assertFalse(Files.exists(AtomicFiles.temporary(out)));
+      assertTrue(Mp4Boxes.check(out).contains("moof"));
+      assertEquals(frames, decodedFrames(out, fps));
+    }
+  }
+
+  /** Decodes every frame, checking that frame k is stamped k / fps; returns how many. */
+  static int decodedFrames(Path mp4, int fps) throws Exception {
+    try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(mp4.toFile())) {
+      g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+      g.start();
+      int k = 0;
+      Frame f;
+      while ((f = g.grabImage()) != null) {
+        assertEquals(k * 1e6 / fps, f.timestamp, 1.0, "time of frame " + k + " at " + fps + " fps");
+        k++;
+      }
+      return k;
+    }
+  }
+
+  /** A file whose end is missing (a disk full as it was finished) is found out. */
+  @Test
+  void aTruncatedFileFailsTheBoxCheck(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("clip.mp4");
+    writeClip(out, 20);
+    assertEquals("moov", Mp4Boxes.check(out).get(1), "faststart: the index in front");
+    byte[] all = Files.readAllBytes(out);
+    Path cut = dir.resolve("cut.mp4");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length - 100));
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Mp4Boxes.IncompleteException.class, () -> Mp4Boxes.check(cut));
+    assertTrue(e.getMessage().contains("mdat"), e.getMessage());
+  }
 }
