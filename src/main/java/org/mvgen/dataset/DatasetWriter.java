@@ -153,6 +153,8 @@ public final class DatasetWriter implements AutoCloseable {
               + why
               + "). Choose another --out folder on a writable disk.",
           e);
+    } catch (org.mvgen.MvgenIOException e) {
+      throw new DatasetFormatException(e.getMessage(), e); // names the file and what to do
     } catch (IOException e) {
       throw new DatasetFormatException(
           "Cannot create dataset "

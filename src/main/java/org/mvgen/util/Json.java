@@ -23,8 +23,17 @@ public final class Json {
     AtomicFiles.writeBytes(file, MAPPER.writeValueAsBytes(value));
   }
 
+  /**
+   * Reads {@code file} as {@code type}; a file that is not such JSON (damaged, cut short, edited)
+   * fails naming the file and the reason with its line and column, not Jackson's internals.
+   */
   public static <T> T read(Path file, Class<T> type) throws IOException {
-    return MAPPER.readValue(file.toFile(), type);
+    try {
+      return MAPPER.readValue(file.toFile(), type);
+    } catch (JsonProcessingException e) {
+      throw new org.mvgen.MvgenIOException(
+          file + " is damaged (" + reason(e) + "). Restore it, or delete it and run again.", e);
+    }
   }
 
   /**
@@ -37,6 +46,9 @@ public final class Json {
       String why = j.getOriginalMessage();
       int nl = why == null ? -1 : why.indexOf('\n');
       why = why == null ? "malformed JSON" : nl >= 0 ? why.substring(0, nl) : why;
+      // Jackson points at its own source objects: "(start marker at [Source: ...; line: 1, ...".
+      int internal = why.indexOf(" (start marker at");
+      why = internal >= 0 ? why.substring(0, internal) : why;
       if (why.length() > 160) {
         why = why.substring(0, 160) + "...";
       }

@@ -193,6 +193,17 @@ class UserErrorsTest {
             "dataset info {ds}",
             "{ds}/manifest.json",
             "line 1"),
+        c(
+            "damaged params.json read by ingest",
+            dir -> {
+              org.mvgen.media.TestMedia.write(
+                  dir.resolve("v.mkv"),
+                  org.mvgen.media.TestMedia.Spec.lossless(30, 25, 8000, new long[] {100}));
+              Files.writeString(dir.resolve("ds/params.json"), "{\"sampleRate\": 44");
+            },
+            "ingest {dir}/v.mkv --out {ds} --size 32",
+            "{ds}/params.json is damaged",
+            "line 1"),
         // A full disk.
         c(
             "disk full in encode",
