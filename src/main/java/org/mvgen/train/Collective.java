@@ -23,6 +23,14 @@ public interface Collective extends AutoCloseable {
   /** The element-wise sum of {@code values} over the ranks. */
   double[] sum(double[] values);
 
+  /**
+   * Wall time spent averaging gradients so far (copies, the allreduce and any wait for a slower
+   * rank) in nanoseconds, and the number of averagings: for benchmarks.
+   */
+  default long[] gradientAveraging() {
+    return new long[] {0, 0};
+  }
+
   /** Records that this rank stopped on an error, for the others' messages. */
   void reportFailure(String message);
 

@@ -279,10 +279,10 @@ public final class Trainer {
         bar.extra(run.progressText());
       }
       if ("1".equals(System.getenv("MVGEN_DIST_TIMING"))
-          && collective instanceof org.mvgen.train.dist.ProcessGroupCollective pg
+          && collective != null
           && run.step > startStep) {
         // Benchmarks (bench/scaling.sh): time in gradient averaging beside the whole step.
-        long[] avg = pg.gradientAveraging();
+        long[] avg = collective.gradientAveraging();
         long steps = run.step - startStep;
         LOG.info(
             String.format(

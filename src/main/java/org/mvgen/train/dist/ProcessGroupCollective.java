@@ -255,6 +255,7 @@ public final class ProcessGroupCollective implements Collective {
    * nanoseconds, and the number of calls: for benchmarks ({@code MVGEN_DIST_TIMING=1} makes the
    * {@code Trainer} print it at the end of a run).
    */
+  @Override
   public long[] gradientAveraging() {
     return new long[] {allreduceNanos, allreduceCalls};
   }
