@@ -171,14 +171,24 @@ final class Conv extends Module {
   }
 
   /**
-   * A {@link #pointwise} layer as a matrix product {@code [out, in] x [B, in, T]}, equal to the
-   * convolution within float rounding. On one thread with a batch under 16 libtorch sends a 1x1
-   * convolution to a slow path (no mkldnn, see ConvUtils' use_mkldnn): a product is some ten times
-   * faster there, and no slower elsewhere, in training too (autograd through matmul).
+   * A {@link #pointwise} layer. On one example ({@code [1, in, T]}: the encoder at inference,
+   * offline and streaming) it is the matrix product {@code bias + W x} ({@code addmm}, {@code [out,
+   * in] x [in, T]}), equal to the convolution within float rounding. With one thread and a batch
+   * under 16 libtorch does not give a 1x1 convolution to oneDNN (ConvUtils' use_mkldnn) but unfolds
+   * it and multiplies; {@code addmm} skips the unfolding (measured by {@code bench/rave-encode.sh},
+   * {@code pointwise_*} lines). {@code matmul} on the 3-D input is slower than either (it expands
+   * the weight to a batched product), so larger batches (training) keep the convolution, whose cost
+   * is unchanged.
    */
   private Tensor pointwise(Tensor x) {
-    Tensor y = torch.matmul(weight().reshape(out, in), x);
-    return b == null ? y : y.add(b.reshape(out, 1));
+    if (x.size(0) != 1) {
+      return torch.conv1d(
+          x, weight(), biasOpt(), new long[] {1}, new long[] {0}, new long[] {1}, 1);
+    }
+    Tensor w2 = weight().reshape(out, in);
+    Tensor x2 = x.select(0, 0);
+    Tensor y = b == null ? torch.mm(w2, x2) : torch.addmm(b.reshape(out, 1), w2, x2);
+    return y.unsqueeze(0);
   }
 
   /**
