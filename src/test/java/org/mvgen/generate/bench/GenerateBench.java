@@ -89,7 +89,7 @@ public final class GenerateBench {
       if (!Files.exists(f)) {
         liveMvrave(f);
       }
-      model = untrained(c, work.resolve("untrained-rave-live-128.mvgen"), "rave:" + f, 128);
+      model = untrainedFitted(c, work.resolve("untrained-rave-live-128.mvgen"), "rave:" + f, 128);
     } else if (rave) {
       // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
       Path ts = work.resolve("rave-v2-streaming.ts");
@@ -124,6 +124,47 @@ public final class GenerateBench {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     org.mvgen.rave.MvraveFile.write(w, tmp);
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  static final double GAIN = 10;
+
+  /**
+   * As {@link #untrained}, with the latent normalisation fitted to {@code encoder}'s latents of 10
+   * s of demo music, as training fits it (a random RAVE's latents vary little in absolute terms),
+   * and a gain of {@code GAIN}: an untrained decoder's frames move about 1 level of 255 for a
+   * latent 2 standard deviations away, under the latency detector's threshold of 4; with the gain
+   * an onset's first latent moves them some 8 levels, and silence (latents exactly 0 for a random
+   * RAVE without input) keeps them still. Speed and timing do not depend on it.
+   */
+  static Path untrainedFitted(Config c, Path file, String encoder, int size) throws Exception {
+    if (Files.exists(file)) {
+      return file;
+    }
+    Torch.load();
+    try (AudioEncoder enc = Encoders.open(encoder, c)) {
+      float[][] z = enc.encode(DemoMusic.track(3, 10, enc.sampleRate()));
+      int d = enc.latentSize();
+      float[] mean = new float[d];
+      float[] std = new float[d];
+      for (int k = 0; k < d; k++) {
+        double sum = 0;
+        double sq = 0;
+        for (float[] v : z) {
+          sum += v[k];
+          sq += (double) v[k] * v[k];
+        }
+        double m = sum / z.length;
+        mean[k] = (float) m;
+        std[k] = (float) (Math.max(Math.sqrt(Math.max(0, sq / z.length - m * m)), 1e-6) / GAIN);
+      }
+      int depth = Integer.numberOfTrailingZeros(size) - 3;
+      DecoderSpec spec = new DecoderSpec(d, size, 128, 16, depth, "batch");
+      DecoderNet net = new DecoderNet(spec);
+      new DecoderBundle(
+              spec, enc.id(), enc.spec(), new LatentNorm(mean, std), Map.of("untrained", true))
+          .write(file, net);
+    }
+    return file;
   }
 
   /** A randomly initialised bundle of the demo's decoder architecture for {@code encoder}. */
