@@ -134,9 +134,6 @@ final class Conv extends Module {
   Tensor forward(Tensor x) {
     return switch (kind) {
       case CONV1D -> {
-        if (pointwise()) {
-          yield pointwise(x);
-        }
         Tensor p = padLeft + padRight == 0 ? x : torch.constant_pad_nd(x, padLeft, padRight);
         yield torch.conv1d(
             p, weight(), biasOpt(), new long[] {stride}, new long[] {0}, new long[] {dilation}, 1);
@@ -160,35 +157,6 @@ final class Conv extends Module {
         yield y.narrow(2, padLeft, len * stride);
       }
     };
-  }
-
-  /**
-   * True for a 1-D convolution of kernel 1, stride 1 and no padding (its dilation is irrelevant): a
-   * matrix product over channels at every time step.
-   */
-  boolean pointwise() {
-    return kind == Kind.CONV1D && kernel == 1 && stride == 1 && padLeft == 0 && padRight == 0;
-  }
-
-  /**
-   * A {@link #pointwise} layer. On one example ({@code [1, in, T]}: the encoder at inference,
-   * offline and streaming) it is the matrix product {@code bias + W x} ({@code addmm}, {@code [out,
-   * in] x [in, T]}), equal to the convolution within float rounding. With one thread and a batch
-   * under 16 libtorch does not give a 1x1 convolution to oneDNN (ConvUtils' use_mkldnn) but unfolds
-   * it and multiplies; {@code addmm} skips the unfolding (measured by {@code bench/rave-encode.sh},
-   * {@code pointwise_*} lines). {@code matmul} on the 3-D input is slower than either (it expands
-   * the weight to a batched product), so larger batches (training) keep the convolution, whose cost
-   * is unchanged.
-   */
-  private Tensor pointwise(Tensor x) {
-    if (x.size(0) != 1) {
-      return torch.conv1d(
-          x, weight(), biasOpt(), new long[] {1}, new long[] {0}, new long[] {1}, 1);
-    }
-    Tensor w2 = weight().reshape(out, in);
-    Tensor x2 = x.select(0, 0);
-    Tensor y = b == null ? torch.mm(w2, x2) : torch.addmm(b.reshape(out, 1), w2, x2);
-    return y.unsqueeze(0);
   }
 
   /**

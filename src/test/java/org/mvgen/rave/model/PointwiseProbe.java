@@ -3,19 +3,23 @@ package org.mvgen.rave.model;
 import java.util.Locale;
 import org.bytedeco.pytorch.global.torch;
 
-/** For bench/rave-encode.sh: {@link Conv}'s kernel-1 matrix product against libtorch's conv1d. */
+/**
+ * For bench/rave-encode.sh: a kernel-1 {@link Conv} as libtorch's conv1d (what mvgen runs) against
+ * the same layer as a matrix product ({@code addmm}), to re-check whether the product would pay.
+ */
 public final class PointwiseProbe {
   private PointwiseProbe() {}
 
   /**
-   * A 1x1 convolution (64 -> 64 channels, batch 1) as libtorch's conv1d and as {@link Conv}'s
-   * matrix product (addmm), best of 5 each, in the same process: offline length (13 781 frames) and
-   * one hop of the `live` encoder's first stage (32 frames, 100 calls).
+   * A 1x1 convolution (64 -> 64 channels, batch 1) as libtorch's conv1d and as a matrix product
+   * (addmm), best of 5 each, in the same process: offline length (13 781 frames) and one hop of the
+   * `live` encoder's first stage (32 frames, 100 calls).
    */
   public static void run(int threads) {
     try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
       torch.manual_seed(3);
       Conv c = new Conv(Conv.Kind.CONV1D, 64, 64, 1, 1, 1, 0, 0, false, true);
+      org.bytedeco.pytorch.Tensor w2 = c.weight().reshape(64, 64);
       for (int[] tr : new int[][] {{13_781, 1}, {32, 100}}) {
         org.bytedeco.pytorch.Tensor x = torch.randn(1, 64, tr[0]);
         org.bytedeco.pytorch.TensorOptional b = new org.bytedeco.pytorch.TensorOptional(c.bias());
@@ -28,7 +32,7 @@ public final class PointwiseProbe {
           }
           long t1 = System.nanoTime();
           for (int k = 0; k < tr[1]; k++) {
-            c.forward(x);
+            torch.addmm(c.bias().reshape(64, 1), w2, x.select(0, 0)).unsqueeze(0);
           }
           long t2 = System.nanoTime();
           if (rep > 0) { // the first is a warm-up
@@ -38,7 +42,7 @@ public final class PointwiseProbe {
         }
         System.out.printf(
             Locale.ROOT,
-            "pointwise_threads%d_T%d_ms conv1d=%.3f matmul=%.3f (conv1d / matmul %.1fx)%n",
+            "pointwise_threads%d_T%d_ms conv1d=%.3f addmm=%.3f (conv1d / addmm %.1fx)%n",
             threads,
             tr[0],
             conv,
