@@ -13,6 +13,8 @@
 #   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
 #   bench/generate.sh latency --rave     # RAVE's figure: a v2-sized streaming export (random
 #                                        # weights, same cost and delay) and an untrained decoder
+#   bench/generate.sh latency --rave-live  # mvgen's own RAVE, `live` config (causal, hop 512) as a
+#                                        # .mvrave (random weights) and an untrained decoder
 #
 # Without --model, render and live use an untrained decoder of the demo architecture at
 # video.size (speed does not depend on weights); latency needs frames that react to sound, so it

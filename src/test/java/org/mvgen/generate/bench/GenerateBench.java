@@ -38,6 +38,7 @@ import org.mvgen.util.Progress;
  * GenerateBench render  [--model BUNDLE] [--seconds 60]
  * GenerateBench live    [--model BUNDLE] [--seconds 60]
  * GenerateBench latency [--model BUNDLE] [--onsets 60]
+ * GenerateBench latency --rave-live   (mvgen's own RAVE, `live` config, as a .mvrave)
  * </pre>
  *
  * Without --model, an untrained decoder of the demo's architecture at video.size is used: speed
@@ -52,6 +53,7 @@ public final class GenerateBench {
     double seconds = 60;
     int onsets = 60;
     boolean rave = false;
+    boolean raveLive = false;
     String preset = null;
     Path fifo = null;
     boolean window = false;
@@ -64,6 +66,7 @@ public final class GenerateBench {
         case "--onsets" -> onsets = Integer.parseInt(args[++i]);
         case "--work" -> work = Path.of(args[++i]);
         case "--rave" -> rave = true;
+        case "--rave-live" -> raveLive = true;
         case "--preset" -> preset = args[++i];
         case "--fifo" -> fifo = Path.of(args[++i]);
         case "--window" -> window = true;
@@ -79,7 +82,15 @@ public final class GenerateBench {
     for (String kv : sets) {
       c = c.withAssignment(kv, "--set");
     }
-    if (rave) {
+    if (raveLive) {
+      // mvgen's own RAVE, `live` config (causal, hop 512), random weights, as a .mvrave: a
+      // streaming session on live.threads; same cost and delay as a trained one.
+      Path f = work.resolve("rave-live.mvrave");
+      if (!Files.exists(f)) {
+        liveMvrave(f);
+      }
+      model = untrainedFitted(c, work.resolve("untrained-rave-live-128.mvgen"), "rave:" + f, 128);
+    } else if (rave) {
       // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
       Path ts = work.resolve("rave-v2-streaming.ts");
       if (!Files.exists(ts)) {
@@ -99,6 +110,61 @@ public final class GenerateBench {
       default -> throw new IllegalArgumentException("render, live, latency or parts");
     }
     System.exit(0);
+  }
+
+  /** A randomly initialised mvgen RAVE model of the `live` config, written as a .mvrave file. */
+  static void liveMvrave(Path file) throws Exception {
+    Torch.load();
+    org.bytedeco.pytorch.global.torch.manual_seed(7);
+    org.mvgen.rave.model.RaveConfig config = org.mvgen.rave.model.RaveConfig.named("live");
+    Path w = Files.createTempDirectory(file.getParent(), "rave-live-weights");
+    try (org.mvgen.rave.model.RaveNet net = new org.mvgen.rave.model.RaveNet(config, false)) {
+      org.mvgen.rave.model.RaveWeights.write(w, config, org.mvgen.rave.model.RaveNet.state(net));
+    }
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    org.mvgen.rave.MvraveFile.write(w, tmp);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  static final double GAIN = 10;
+
+  /**
+   * As {@link #untrained}, with the latent normalisation fitted to {@code encoder}'s latents of 10
+   * s of demo music, as training fits it (a random RAVE's latents vary little in absolute terms),
+   * and a gain of {@code GAIN}: an untrained decoder's frames move about 1 level of 255 for a
+   * latent 2 standard deviations away, under the latency detector's threshold of 4; with the gain
+   * an onset's first latent moves them some 8 levels, and silence (latents exactly 0 for a random
+   * RAVE without input) keeps them still. Speed and timing do not depend on it.
+   */
+  static Path untrainedFitted(Config c, Path file, String encoder, int size) throws Exception {
+    if (Files.exists(file)) {
+      return file;
+    }
+    Torch.load();
+    try (AudioEncoder enc = Encoders.open(encoder, c)) {
+      float[][] z = enc.encode(DemoMusic.track(3, 10, enc.sampleRate()));
+      int d = enc.latentSize();
+      float[] mean = new float[d];
+      float[] std = new float[d];
+      for (int k = 0; k < d; k++) {
+        double sum = 0;
+        double sq = 0;
+        for (float[] v : z) {
+          sum += v[k];
+          sq += (double) v[k] * v[k];
+        }
+        double m = sum / z.length;
+        mean[k] = (float) m;
+        std[k] = (float) (Math.max(Math.sqrt(Math.max(0, sq / z.length - m * m)), 1e-6) / GAIN);
+      }
+      int depth = Integer.numberOfTrailingZeros(size) - 3;
+      DecoderSpec spec = new DecoderSpec(d, size, 128, 16, depth, "batch");
+      DecoderNet net = new DecoderNet(spec);
+      new DecoderBundle(
+              spec, enc.id(), enc.spec(), new LatentNorm(mean, std), Map.of("untrained", true))
+          .write(file, net);
+    }
+    return file;
   }
 
   /** A randomly initialised bundle of the demo's decoder architecture for {@code encoder}. */

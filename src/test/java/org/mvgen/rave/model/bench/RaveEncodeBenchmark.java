@@ -34,6 +34,7 @@ public final class RaveEncodeBenchmark {
     for (String t : threadList) {
       int threads = Integer.parseInt(t.trim());
       Torch.threads(threads);
+      org.mvgen.rave.model.PointwiseProbe.run(threads);
       for (String name : configs) {
         torch.manual_seed(1);
         RaveConfig c = RaveConfig.named(name.trim());
