@@ -243,7 +243,10 @@ public final class Pipeline {
         Progress progress)
         throws EncoderException, GenerateException {
       fl.feed(buf, 0, n);
-      drain(fl, b, sink, frameLimit, settings.batch(), progress);
+      // Only frames that start inside the audio read so far: the frame at exactly its end belongs
+      // to the video only if more audio follows (render reads a song of unknown length).
+      long inside = LatentInterpolator.framesFor(before + n, encoder.sampleRate(), settings.fps());
+      drain(fl, b, sink, Math.min(frameLimit, inside), settings.batch(), progress);
     }
 
     @Override
