@@ -20,9 +20,7 @@ import org.mvgen.train.Precision;
 import org.mvgen.train.RunSettings;
 import org.mvgen.train.TrainOutcome;
 import org.mvgen.train.Trainer;
-import org.mvgen.train.dist.DistEnv;
 import org.mvgen.train.dist.Distributed;
-import org.mvgen.train.dist.LocalLauncher;
 import org.mvgen.util.Durations;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
@@ -93,27 +91,13 @@ public final class RaveTrainCommand implements Callable<Integer> {
   @Option(names = "--device", description = "cpu, cuda, cuda:N or auto (rave.train.device).")
   String device;
 
-  @Option(
-      names = "--processes",
-      paramLabel = "N",
-      description =
-          "Train as N processes on this machine (data-parallel over Gloo). Under torchrun or srun"
-              + " the ranks come from the launcher instead.")
-  Integer processes;
-
-  @Option(names = "--port", paramLabel = "PORT", description = "Rendezvous port.")
-  Integer port;
-
-  @Option(names = "--interface", paramLabel = "IFACE", description = "Network interface.")
-  String iface;
+  @Mixin DistributedOptions distributed;
 
   @Override
   public Integer call() throws Exception {
-    if (processes != null && processes > 1 && DistEnv.detect(System.getenv()).isEmpty()) {
-      return LocalLauncher.run(processes, "--processes");
-    }
-    if (processes != null && processes < 1) {
-      throw new MvgenException("--processes " + processes + " must be at least 1.");
+    Integer launched = distributed.launchRanks();
+    if (launched != null) {
+      return launched; // this process only started and waited for the ranks
     }
     Config c = common.config();
     c = CommonOptions.override(c, "rave.train.config", modelConfig, "--model-config");
@@ -146,7 +130,7 @@ public final class RaveTrainCommand implements Callable<Integer> {
       }
       RunSettings run = runSettings(c, out, resume, overwrite, steps != null);
       Duration timeout = Durations.parse(c.getString("train.dist_timeout"), "train.dist_timeout");
-      try (Distributed dist = Distributed.join(System.getenv(), run, timeout, port, iface)) {
+      try (Distributed dist = distributed.join(run, timeout)) {
         run = dist.adapt(run);
         PrintWriter shown = dist.rank() == 0 ? o : new PrintWriter(PrintWriter.nullWriter());
         shown.printf(

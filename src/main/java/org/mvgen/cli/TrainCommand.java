@@ -20,9 +20,7 @@ import org.mvgen.train.Precision;
 import org.mvgen.train.decoder.DecoderTrainConfig;
 import org.mvgen.train.decoder.DecoderTraining;
 import org.mvgen.train.decoder.TrainResult;
-import org.mvgen.train.dist.DistEnv;
 import org.mvgen.train.dist.Distributed;
-import org.mvgen.train.dist.LocalLauncher;
 import org.mvgen.util.Durations;
 import org.mvgen.util.ProgressBars;
 import picocli.CommandLine.Command;
@@ -95,37 +93,13 @@ public final class TrainCommand implements Callable<Integer> {
       description = "cpu, cuda, cuda:N or auto (train.device); CUDA needs the -Pcuda build.")
   String device;
 
-  @Option(
-      names = "--processes",
-      paramLabel = "N",
-      description =
-          "Train as N processes on this machine (data-parallel over Gloo; each takes its share of"
-              + " every batch and of the cores). Under torchrun or srun the ranks come from the"
-              + " launcher instead.")
-  Integer processes;
-
-  @Option(
-      names = "--port",
-      paramLabel = "PORT",
-      description = "Rendezvous port of a multi-process run (default: the launcher's).")
-  Integer port;
-
-  @Option(
-      names = "--interface",
-      paramLabel = "IFACE",
-      description =
-          "Network interface of a multi-machine run (default: GLOO_SOCKET_IFNAME, or the one that"
-              + " routes to the master).")
-  String iface;
+  @Mixin DistributedOptions distributed;
 
   @Override
   public Integer call() throws Exception {
-    if (processes != null && processes > 1 && DistEnv.detect(System.getenv()).isEmpty()) {
-      // This process only starts and waits for the ranks, which run this same command.
-      return LocalLauncher.run(processes, "--processes");
-    }
-    if (processes != null && processes < 1) {
-      throw new org.mvgen.MvgenException("--processes " + processes + " must be at least 1.");
+    Integer launched = distributed.launchRanks();
+    if (launched != null) {
+      return launched; // this process only started and waited for the ranks
     }
     Config c = common.config();
     c = CommonOptions.override(c, "train.steps", steps, "--steps");
@@ -153,7 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
             e.getMessage() + ". Fix the setting in your config file or with --set.", e);
       }
       Duration timeout = Durations.parse(c.getString("train.dist_timeout"), "train.dist_timeout");
-      try (Distributed dist = Distributed.join(System.getenv(), cfg.run(), timeout, port, iface)) {
+      try (Distributed dist = distributed.join(cfg.run(), timeout)) {
         cfg =
             new DecoderTrainConfig(
                 cfg.data(), cfg.model(), cfg.optimisation(), cfg.encoder(), dist.adapt(cfg.run()));
