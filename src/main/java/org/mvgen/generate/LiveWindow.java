@@ -184,9 +184,31 @@ public final class LiveWindow implements FramePacer.Display, AutoCloseable {
     view.update(rgb, size, text);
   }
 
+  /**
+   * Disposes of the window, waiting up to two seconds for the event thread to do it (so that the
+   * window is gone when {@code live} returns), but never longer: with the display gone the event
+   * thread may never answer.
+   */
   @Override
   public void close() {
-    SwingUtilities.invokeLater(frame::dispose);
+    if (SwingUtilities.isEventDispatchThread()) {
+      frame.dispose();
+      return;
+    }
+    java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+    SwingUtilities.invokeLater(
+        () -> {
+          try {
+            frame.dispose();
+          } finally {
+            gone.countDown();
+          }
+        });
+    try {
+      gone.await(2, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static final class View extends JPanel {
