@@ -584,11 +584,7 @@ public final class Trainer {
                 colors[series.size()]));
       }
       Charts.lines(
-          settings.runDir().resolve(LOSS_PNG),
-          "Training: " + task.name() + " (" + String.join(", ", task.describe().keySet()) + ")",
-          "step",
-          series,
-          true);
+          settings.runDir().resolve(LOSS_PNG), "Training: " + task.name(), "step", series, true);
     }
 
     @Override
