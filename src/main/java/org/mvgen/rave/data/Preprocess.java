@@ -581,7 +581,9 @@ public final class Preprocess {
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-              if (attrs.isRegularFile() && MEDIA_EXTENSIONS.contains(extension(f))) {
+              // Files.isRegularFile follows a symbolic link (attrs describe the link itself), so a
+              // folder of links to the user's music is read like a folder of the music.
+              if (MEDIA_EXTENSIONS.contains(extension(f)) && Files.isRegularFile(f)) {
                 files.add(f);
               }
               return FileVisitResult.CONTINUE;

@@ -305,7 +305,10 @@ class PreprocessTest {
   void foldersAreSearchedRecursivelyForMedia(@TempDir Path dir) throws Exception {
     Path deep = Files.createDirectories(dir.resolve("music/a/b"));
     Files.copy(wav, deep.resolve("x.wav"));
-    Files.copy(flac, dir.resolve("music/y.FLAC"));
+    // A link to a file elsewhere is read like the file (a folder of links to one's music).
+    Path elsewhere = Files.createDirectories(dir.resolve("library")).resolve("y.FLAC");
+    Files.copy(flac, elsewhere);
+    Files.createSymbolicLink(dir.resolve("music/y.FLAC"), elsewhere);
     Files.writeString(dir.resolve("music/notes.txt"), "not media");
     Path out = dir.resolve("music/out"); // inside an input folder: never read as input
     Preprocess.Result r =
