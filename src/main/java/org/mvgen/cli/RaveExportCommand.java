@@ -31,7 +31,11 @@ public final class RaveExportCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RUN", description = "Run folder of 'mvgen rave train'.")
+  @Parameters(
+      index = "0",
+      paramLabel = "RUN",
+      description =
+          "Run folder of 'mvgen rave train' (or, with --format torchscript, a .mvrave file).")
   Path run;
 
   @Option(
@@ -57,11 +61,18 @@ public final class RaveExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.config(); // a bad config file or --set fails here, as everywhere
-    Path weights = weightsDir(run);
     String f = format.trim().toLowerCase(Locale.ROOT);
     PrintWriter o = spec.commandLine().getOut();
     switch (f) {
       case "mvrave" -> {
+        if (Files.isRegularFile(run)) {
+          throw new MvgenException(
+              run
+                  + " is a file, and a .mvrave is written from a run folder: give the folder of"
+                  + " 'mvgen rave train' (a .mvrave can be turned into TorchScript with --format"
+                  + " torchscript).");
+        }
+        Path weights = weightsDir(run);
         try {
           MvraveFile.write(weights, out);
         } catch (IOException e) {
@@ -77,10 +88,16 @@ public final class RaveExportCommand implements Callable<Integer> {
             out);
       }
       case "torchscript", "ts" -> {
-        try (RaveAutoencoder m = load(weights)) {
-          TorchScriptExport.write(m, null, streaming, out);
+        try (RaveAutoencoder m = load(run)) {
+          TorchScriptExport.write(m, m.latentPca().orElse(null), streaming, out);
+          o.printf(
+              "Wrote %s (TorchScript%s, %s).%n",
+              out,
+              streaming ? ", streaming" : "",
+              m.latentPca().isPresent()
+                  ? "with the latent PCA fitted in training"
+                  : "identity latent PCA: the run had not fitted one");
         }
-        o.printf("Wrote %s (TorchScript%s).%n", out, streaming ? ", streaming" : "");
       }
       default ->
           throw new MvgenException(

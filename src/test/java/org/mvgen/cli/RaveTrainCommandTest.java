@@ -143,6 +143,25 @@ class RaveTrainCommandTest {
       assertArrayEquals(z[7], enc.encode(x)[7], 0f, "deterministic");
     }
 
+    // A TorchScript export takes over the latent PCA training fitted (RAVE's latent_mean,
+    // latent_pca, fidelity), from the .mvrave as from the run.
+    Path ts = dir.resolve("m.ts");
+    CliTest.Run te =
+        CliTest.run(
+            "rave", "export", model.toString(), "--format", "torchscript", "-o", ts.toString());
+    assertEquals(0, te.code(), te.out() + te.err());
+    assertTrue(te.out().contains("with the latent PCA fitted in training"), te.out());
+    try (RaveAutoencoder trained = RaveAutoencoder.load(run.resolve("rave-weights"));
+        AudioEncoder enc = Encoders.open("rave:" + ts, Config.defaults())) {
+      org.mvgen.encoder.Pca pca = trained.latentPca().orElseThrow();
+      float[] expected = new float[pca.dim()];
+      pca.project(trained.encodeMean(x)[5], 0, expected, 0);
+      float[] z = enc.encode(x)[5];
+      for (int k = 0; k < expected.length; k++) {
+        assertEquals(expected[k], z[k], 1e-4 + 1e-4 * Math.abs(expected[k]), "dim " + k);
+      }
+    }
+
     // Reconstruct from the file and from the run folder.
     Path out = dir.resolve("rec.wav");
     CliTest.Run c =

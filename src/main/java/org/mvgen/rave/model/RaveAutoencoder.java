@@ -2,9 +2,11 @@ package org.mvgen.rave.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.mvgen.encoder.Pca;
 import org.mvgen.torch.Torch;
 
 /**
@@ -25,16 +27,18 @@ import org.mvgen.torch.Torch;
  */
 public final class RaveAutoencoder implements AutoCloseable {
   private final RaveNet net;
+  private final Pca latentPca;
   private boolean closed;
 
-  private RaveAutoencoder(RaveNet net) {
+  private RaveAutoencoder(RaveNet net, Pca latentPca) {
     this.net = net;
+    this.latentPca = latentPca;
     net.eval();
   }
 
   /** Wraps a trained network (folded copy; the argument stays the caller's). */
   public static RaveAutoencoder of(RaveNet trained) {
-    return new RaveAutoencoder(trained.weightNorm() ? trained.folded() : trained);
+    return new RaveAutoencoder(trained.weightNorm() ? trained.folded() : trained, null);
   }
 
   /**
@@ -48,7 +52,9 @@ public final class RaveAutoencoder implements AutoCloseable {
       throw new IOException(e.getMessage(), e);
     }
     RaveConfig c = RaveWeights.config(dir);
-    boolean wn = RaveWeights.read(dir).keySet().stream().anyMatch(k -> k.endsWith(".weight_v"));
+    Map<String, Tensor> stored = RaveWeights.read(dir);
+    boolean wn = stored.keySet().stream().anyMatch(k -> k.endsWith(".weight_v"));
+    Pca pca = latentPca(stored, c.latentSize(), dir);
     RaveNet net = new RaveNet(c, wn);
     RaveWeights.load(dir, RaveNet.state(net));
     if (wn) {
@@ -56,7 +62,49 @@ public final class RaveAutoencoder implements AutoCloseable {
       net.close();
       net = f;
     }
-    return new RaveAutoencoder(net);
+    return new RaveAutoencoder(net, pca);
+  }
+
+  /**
+   * The latent PCA that training fitted and stored beside the weights ({@code latent_mean}, {@code
+   * latent_pca} rows by falling variance, cumulative {@code fidelity}; see {@link
+   * RaveTask#finish}), or null when there is none.
+   */
+  private static Pca latentPca(Map<String, Tensor> stored, int d, Path dir) throws IOException {
+    Tensor mean = stored.get("latent_mean");
+    Tensor comps = stored.get("latent_pca");
+    Tensor fid = stored.get("fidelity");
+    if (mean == null && comps == null && fid == null) {
+      return null;
+    }
+    if (mean == null || comps == null || fid == null) {
+      throw new IOException(
+          dir
+              + " has only part of a latent PCA (latent_mean, latent_pca and fidelity go together)");
+    }
+    float[] m = Torch.floats(mean);
+    float[] c = Torch.floats(comps);
+    float[] f = Torch.floats(fid);
+    if (m.length != d || c.length != d * d || f.length != d) {
+      throw new IOException(
+          dir + ": its latent PCA is not of " + d + " dimensions, the model's latent size");
+    }
+    float[][] rows = new float[d][];
+    double[] explained = new double[d];
+    for (int k = 0; k < d; k++) {
+      rows[k] = java.util.Arrays.copyOfRange(c, k * d, (k + 1) * d);
+      // The fidelity is the cumulated share of variance; its steps are the shares.
+      explained[k] = Math.max(0, f[k] - (k == 0 ? 0 : f[k - 1]));
+    }
+    return new Pca(m, rows, explained);
+  }
+
+  /**
+   * The latent PCA fitted during training (RAVE's {@code latent_mean}, {@code latent_pca}, {@code
+   * fidelity}), when the weights carry one: a TorchScript export takes it over.
+   */
+  public java.util.Optional<Pca> latentPca() {
+    return java.util.Optional.ofNullable(latentPca);
   }
 
   public RaveConfig config() {
