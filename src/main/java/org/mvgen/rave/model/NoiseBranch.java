@@ -69,7 +69,11 @@ final class NoiseBranch extends Module {
             new LongOptional(taps),
             -1,
             new StringViewOptional());
-    ir = ir.roll(new long[] {noiseBands - 1}, -1).mul(torch.hann_window(taps));
+    Tensor window = torch.hann_window(taps);
+    if (!ir.is_cpu()) {
+      window = window.to(ir.device(), window.scalar_type());
+    }
+    ir = ir.roll(new long[] {noiseBands - 1}, -1).mul(window);
     int n = 2 * frame;
     Tensor spec =
         torch

@@ -64,6 +64,9 @@ public final class RaveLosses {
   /** STFT magnitudes {@code [N, n/2 + 1, frames]} of {@code x} {@code [N, T]}. */
   static Tensor magnitude(Tensor x, int n) {
     Tensor window = torch.hann_window(n, true);
+    if (!x.is_cpu()) {
+      window = window.to(x.device(), window.scalar_type());
+    }
     Tensor s =
         torch.stft(
             x,

@@ -117,6 +117,11 @@ public final class RaveNet extends Module {
     if (config.noise() && noise == null) {
       long[] s = noiseShape(latents.size(0), latents.size(2));
       noise = torch.rand(s).mul_(new Scalar(2)).sub_(new Scalar(1));
+      if (!latents.is_cpu()) {
+        noise =
+            noise.to(
+                latents.device(), noise.scalar_type()); // drawn on the CPU: same seed, same noise
+      }
     }
     return decoder.forward(latents, noise);
   }

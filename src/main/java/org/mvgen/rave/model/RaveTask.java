@@ -61,6 +61,7 @@ public final class RaveTask implements TrainingTask {
   private int rank;
   private int world = 1;
   private Pca latentPca;
+  private Device device;
   private String pcaProblem;
 
   /**
@@ -107,12 +108,15 @@ public final class RaveTask implements TrainingTask {
 
   @Override
   public void build(Device device, boolean bf16) throws MvgenException {
-    if (!device.is_cpu()) {
-      throw new MvgenException(
-          "RAVE training runs on the CPU for now (--device cpu); CUDA is not wired yet.");
-    }
+    this.device = device;
+    // Built on the CPU (so the same seed gives the same weights on every device), then moved:
+    // Module.to moves parameters and buffers in place, so the handles the modules keep stay good.
     net = new RaveNet(config, true);
     disc = net.discriminator();
+    if (!device.is_cpu()) {
+      net.to(device, false);
+      disc.to(device, false);
+    }
     Optim.Settings adam = new Optim.Settings(0.5, 0.9, 1e-8, 0, false);
     generator =
         new Optim(
@@ -191,7 +195,7 @@ public final class RaveTask implements TrainingTask {
     boolean discStep = RaveSchedule.trainsDiscriminator(config, step);
     Map<String, Double> out = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope()) {
-      Tensor x = Torch.tensor(audio, n[0], 1, config.exampleSize());
+      Tensor x = onDevice(Torch.tensor(audio, n[0], 1, config.exampleSize()));
       if (discStep) {
         Tensor y;
         Tensor distance;
@@ -239,6 +243,11 @@ public final class RaveTask implements TrainingTask {
     }
   }
 
+  /** {@code t} (a new CPU tensor) on the training device. */
+  private Tensor onDevice(Tensor t) {
+    return device == null || device.is_cpu() ? t : t.to(device, torch.ScalarType.Float);
+  }
+
   private record Forward(Tensor y, Tensor distance, Tensor kl) {}
 
   /** Audio through the autoencoder with a posterior sample; the encoder detached when frozen. */
@@ -250,7 +259,8 @@ public final class RaveTask implements TrainingTask {
     }
     Tensor mean = net.mean(z);
     Tensor std = net.std(z);
-    Tensor sample = mean.add(torch.randn(mean.sizes().vec().get()).mul(std));
+    // Drawn on the CPU whatever the device: the same seed gives the same noise everywhere.
+    Tensor sample = mean.add(onDevice(torch.randn(mean.sizes().vec().get())).mul(std));
     Tensor ybands = net.decodeBands(sample, null);
     Tensor y = net.pqmf().synthesise(ybands);
     List<Integer> sizes = config.stftSizes();
@@ -345,7 +355,7 @@ public final class RaveTask implements TrainingTask {
       float[] flat;
       try (PointerScope scope = new PointerScope();
           NoGradGuard g = new NoGradGuard()) {
-        Tensor x = Torch.tensor(audio, 1, 1, audio.length);
+        Tensor x = onDevice(Torch.tensor(audio, 1, 1, audio.length));
         flat = Torch.floats(net.mean(net.encode(x)).contiguous());
       }
       for (int n = 0; n < frames; n++) {
@@ -417,11 +427,13 @@ public final class RaveTask implements TrainingTask {
     }
     try (PointerScope scope = new PointerScope();
         NoGradGuard g = new NoGradGuard()) {
-      Tensor x = Torch.tensor(audio, k, 1, t);
+      Tensor x = onDevice(Torch.tensor(audio, k, 1, t));
       Tensor bands = net.pqmf().analyse(x);
       Tensor z = net.mean(net.encodeBands(bands));
       Tensor noise =
-          config.noise() ? torch.zeros(net.noiseShape(k, z.size(2))) : null; // no noise: repeatable
+          config.noise()
+              ? onDevice(torch.zeros(net.noiseShape(k, z.size(2))))
+              : null; // no noise: repeatable
       Tensor ybands = net.decodeBands(z, noise);
       Tensor y = net.pqmf().synthesise(ybands);
       return RaveLosses.multiband(bands, ybands, config.stftSizes())

@@ -149,4 +149,51 @@ class RaveTaskTest {
     byte[] wb = Files.readAllBytes(tmp.resolve("b/rave-weights/weights.f32"));
     assertArrayEquals(wa, wb, "resumed weights differ from an uninterrupted run");
   }
+
+  /**
+   * The same run on a GPU: weights are made and noise drawn on the CPU from the same seed, so the
+   * losses of the first steps agree with the CPU's to float tolerance (cuDNN's sums differ in
+   * order), through phase 2.
+   */
+  @Test
+  void cudaTrainsAsTheCpuDoes() throws Exception {
+    org.mvgen.torch.Torch.load();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        org.mvgen.torch.Torch.cudaAvailable(),
+        "no CUDA: this build has no CUDA natives (-Pcuda) or no GPU is visible");
+    RaveConfig c =
+        RaveConfig.named("tiny").toBuilder().phase1Steps(4).discEvery(2).betaWarmup(3).build();
+    float[] clip = PqmfTest.synthMusic(c.sampleRate(), 3 * c.exampleSize(), 22);
+    Map<String, List<Double>> losses = new LinkedHashMap<>();
+    for (String device : List.of("cpu", "cuda")) {
+      List<Double> l = new ArrayList<>();
+      RunSettings r =
+          RunSettings.builder(tmp.resolve(device))
+              .steps(8)
+              .threads(1)
+              .every(0)
+              .device(device)
+              .build();
+      try (RaveTask task = new RaveTask(c, AudioExamples.of(clip), null, 7)) {
+        new Trainer(r, Progress.SILENT)
+            .fit(
+                task,
+                List.of(
+                    new TrainingListener() {
+                      @Override
+                      public void onStep(TrainingContext ctx) {
+                        l.add(ctx.losses().get("distance"));
+                      }
+                    }));
+      }
+      losses.put(device, l);
+    }
+    List<Double> cpu = losses.get("cpu");
+    List<Double> gpu = losses.get("cuda");
+    assertEquals(cpu.size(), gpu.size());
+    for (int i = 0; i < cpu.size(); i++) {
+      assertEquals(cpu.get(i), gpu.get(i), 1e-3 * Math.abs(cpu.get(i)), "distance at step " + i);
+    }
+    assertTrue(Files.isRegularFile(tmp.resolve("cuda/rave-weights/index.json")));
+  }
 }
