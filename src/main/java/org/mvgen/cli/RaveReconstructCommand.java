@@ -74,11 +74,13 @@ public final class RaveReconstructCommand implements Callable<Integer> {
       PrintWriter o = spec.commandLine().getOut();
       o.printf(
           Locale.ROOT,
-          "Wrote %s (%.1f s at %d Hz) and %s.%n",
+          "Wrote %s (%.1f s at %d Hz) and %s. Spectral distance to the input: %.4f (the"
+              + " training's full-band distance; 0 is perfect).%n",
           out,
           (double) y.length / sr,
           sr,
-          png);
+          png,
+          Reconstructions.distance(m, x, y));
       o.flush();
     }
     return Main.Exit.OK;

@@ -95,6 +95,29 @@ public final class Reconstructions implements TrainingListener {
     return Arrays.copyOf(y, x.length);
   }
 
+  /**
+   * The multi-scale spectral distance of {@code y} to {@code x} (the full-band term of the training
+   * distance, on the config's STFT sizes), {@code y} advanced by the model's round-trip delay
+   * (causal models lag by their PQMF's): how far a reconstruction is from its input, one number.
+   */
+  public static double distance(RaveAutoencoder m, float[] x, float[] y) {
+    int lag = 2 * m.analysisDelay();
+    int n = Math.max(0, Math.min(x.length, y.length - lag));
+    if (n == 0) {
+      return Double.NaN;
+    }
+    float[] a = Arrays.copyOf(x, n);
+    float[] b = Arrays.copyOfRange(y, lag, lag + n);
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+        org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+      return org.mvgen.rave.model.RaveLosses.spectralDistance(
+              org.mvgen.torch.Torch.tensor(a, 1, n),
+              org.mvgen.torch.Torch.tensor(b, 1, n),
+              m.config().stftSizes())
+          .item_double();
+    }
+  }
+
   /** Writes {@code signals} one after the other with a quarter second of silence between. */
   public static void writeWav(Path wav, int sampleRate, List<float[]> signals) throws IOException {
     try (WavWriter w = new WavWriter(wav, sampleRate)) {

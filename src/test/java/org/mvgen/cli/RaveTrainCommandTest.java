@@ -176,6 +176,12 @@ class RaveTrainCommandTest {
     assertEquals(0, c.code(), c.out() + c.err());
     assertArrayEquals(new int[] {RATE, 8 * RATE}, wavInfo(out));
     assertTrue(Files.size(dir.resolve("rec.png")) > 1000);
+    java.util.regex.Matcher d =
+        java.util.regex.Pattern.compile("Spectral distance to the input: ([0-9.]+)")
+            .matcher(c.out());
+    assertTrue(d.find(), c.out());
+    double dist = Double.parseDouble(d.group(1));
+    assertTrue(dist > 0 && dist < 100, "a finite distance for an 8-step model: " + dist);
     Path out2 = dir.resolve("rec2.wav");
     CliTest.Run c2 =
         CliTest.run(
