@@ -13,6 +13,7 @@
 #   bench/generate.sh [render|live|latency|demo|all] [--model BUNDLE]
 #   bench/generate.sh latency --rave     # RAVE's figure: a v2-sized streaming export (random
 #                                        # weights, same cost and delay) and an untrained decoder
+#   bench/generate.sh latency --mvrave F.mvrave  # the same with a trained causal model
 #   bench/generate.sh latency --rave-live  # mvgen's own RAVE, `live` config (causal, hop 512) as a
 #                                        # .mvrave (random weights) and an untrained decoder
 #

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
       "Compute the latent of every pair of a dataset from its stored audio, one .npy file per"
           + " source under DATASET/latents/<encoder id>/, and record them in the manifest.",
       "Encoders: mel (log-mel bands), mel?pca=16 (reduced by a PCA fitted on the dataset),"
-          + " rave:model.ts (a RAVE export; add ?mode=sample for the stochastic encode).",
+          + " rave:model.ts (a RAVE export; add ?mode=sample for the stochastic encode),"
+          + " rave:model.mvrave (a model trained by 'mvgen rave train').",
       "Running again resumes; another encoder adds a second set of latents beside the first."
     })
 public final class EncodeCommand implements Callable<Integer> {
@@ -35,7 +36,7 @@ public final class EncodeCommand implements Callable<Integer> {
       names = {"-e", "--encoder"},
       required = true,
       paramLabel = "SPEC",
-      description = "Encoder spec: mel, mel?pca=D, rave:FILE.ts[?mode=sample].")
+      description = "Encoder spec: mel, mel?pca=D, rave:FILE.ts[?mode=sample], rave:FILE.mvrave.")
   String encoder;
 
   @Option(

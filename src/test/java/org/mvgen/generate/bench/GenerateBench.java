@@ -39,6 +39,7 @@ import org.mvgen.util.Progress;
  * GenerateBench live    [--model BUNDLE] [--seconds 60]
  * GenerateBench latency [--model BUNDLE] [--onsets 60]
  * GenerateBench latency --rave-live   (mvgen's own RAVE, `live` config, as a .mvrave)
+ * GenerateBench latency --mvrave FILE (the same with a trained causal model)
  * </pre>
  *
  * Without --model, an untrained decoder of the demo's architecture at video.size is used: speed
@@ -54,6 +55,7 @@ public final class GenerateBench {
     int onsets = 60;
     boolean rave = false;
     boolean raveLive = false;
+    Path mvrave = null;
     String preset = null;
     Path fifo = null;
     boolean window = false;
@@ -67,6 +69,10 @@ public final class GenerateBench {
         case "--work" -> work = Path.of(args[++i]);
         case "--rave" -> rave = true;
         case "--rave-live" -> raveLive = true;
+        case "--mvrave" -> {
+          raveLive = true;
+          mvrave = Path.of(args[++i]);
+        }
         case "--preset" -> preset = args[++i];
         case "--fifo" -> fifo = Path.of(args[++i]);
         case "--window" -> window = true;
@@ -85,11 +91,17 @@ public final class GenerateBench {
     if (raveLive) {
       // mvgen's own RAVE, `live` config (causal, hop 512), random weights, as a .mvrave: a
       // streaming session on live.threads; same cost and delay as a trained one.
-      Path f = work.resolve("rave-live.mvrave");
+      Path f = mvrave != null ? mvrave.toAbsolutePath() : work.resolve("rave-live.mvrave");
       if (!Files.exists(f)) {
         liveMvrave(f);
       }
-      model = untrainedFitted(c, work.resolve("untrained-rave-live-128.mvgen"), "rave:" + f, 128);
+      String tag =
+          mvrave == null
+              ? "rave-live"
+              : "mvrave-"
+                  + Integer.toHexString(
+                      (f + "@" + Files.getLastModifiedTime(f).toMillis()).hashCode());
+      model = untrainedFitted(c, work.resolve("untrained-" + tag + "-128.mvgen"), "rave:" + f, 128);
     } else if (rave) {
       // A RAVE v2-sized streaming export with random weights: the real encoder's cost and delay.
       Path ts = work.resolve("rave-v2-streaming.ts");
