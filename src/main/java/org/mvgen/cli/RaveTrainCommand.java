@@ -13,6 +13,7 @@ import org.mvgen.rave.RaveExamples;
 import org.mvgen.rave.Reconstructions;
 import org.mvgen.rave.data.RaveData;
 import org.mvgen.rave.model.AudioExamples;
+import org.mvgen.rave.model.Augmentation;
 import org.mvgen.rave.model.RaveConfig;
 import org.mvgen.rave.model.RaveSchedule;
 import org.mvgen.rave.model.RaveTask;
@@ -165,7 +166,7 @@ public final class RaveTrainCommand implements Callable<Integer> {
       throws Exception {
     Thread hook = new Thread(() -> Main.awaitOutput(120), "mvgen-train-output");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (RaveTask task = task(model, train, val, c.getLong("rave.train.seed"))) {
+    try (RaveTask task = task(c, model, train, val, c.getLong("rave.train.seed"))) {
       boolean heldOut = val.size() > 0;
       int maxSamples =
           (int)
@@ -223,10 +224,14 @@ public final class RaveTrainCommand implements Callable<Integer> {
   }
 
   /** The training task; data it refuses (examples shorter than a crop) is a user error. */
-  private static RaveTask task(RaveConfig model, AudioExamples train, AudioExamples val, long seed)
+  private static RaveTask task(
+      Config c, RaveConfig model, AudioExamples train, AudioExamples val, long seed)
       throws MvgenException {
     try {
-      return new RaveTask(model, train, val.size() == 0 ? null : val, seed);
+      return new RaveTask(model, train, val.size() == 0 ? null : val, seed)
+          .augmentation(
+              Augmentation.of(
+                  c.getDouble("rave.train.augment_phase"), c.getInt("rave.train.dequantize_bits")));
     } catch (IllegalArgumentException e) {
       throw new MvgenException("Cannot train on this data: " + e.getMessage() + ".", e);
     }

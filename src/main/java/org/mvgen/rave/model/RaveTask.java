@@ -62,6 +62,7 @@ public final class RaveTask implements TrainingTask {
   private int world = 1;
   private Pca latentPca;
   private Device device;
+  private Augmentation augmentation = Augmentation.NONE;
   private String pcaProblem;
 
   /**
@@ -90,6 +91,16 @@ public final class RaveTask implements TrainingTask {
     this.train = train;
     this.validation = validation;
     this.seed = seed;
+  }
+
+  /**
+   * Augments training crops from now on ({@link Augmentation#NONE} by default; the CLI sets RAVE's
+   * defaults from {@code rave.train.augment_phase} and {@code rave.train.dequantize_bits}). Not
+   * part of the run's identity: a resumed run may change it.
+   */
+  public RaveTask augmentation(Augmentation a) {
+    this.augmentation = java.util.Objects.requireNonNull(a, "augmentation");
+    return this;
   }
 
   @Override
@@ -170,16 +181,23 @@ public final class RaveTask implements TrainingTask {
     SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
     int t = config.exampleSize();
     List<int[]> picks = new ArrayList<>();
+    List<Augmentation.Draw> draws = new ArrayList<>();
     for (int b = 0; b < config.batchSize(); b++) {
       int i = rnd.nextInt(train.size());
       int start = rnd.nextInt(train.length(i) - t + 1);
+      // Drawn for every example on every rank, so that all ranks' random streams stay aligned.
+      Augmentation.Draw d = augmentation.isNone() ? Augmentation.Draw.NONE : augmentation.draw(rnd);
       if (b % world == rank) {
         picks.add(new int[] {i, start});
+        draws.add(d);
       }
     }
     float[] out = new float[picks.size() * t];
     for (int k = 0; k < picks.size(); k++) {
       train.read(picks.get(k)[0], picks.get(k)[1], out, k * t, t);
+      if (!augmentation.isNone()) {
+        augmentation.apply(draws.get(k), out, k * t, t, config.sampleRate());
+      }
     }
     count[0] = picks.size();
     return out;

@@ -96,6 +96,25 @@ class RaveTaskTest {
     }
   }
 
+  /** RAVE's augmentation, as the CLI sets it: part of every batch, so part of exact resume. */
+  static final Augmentation AUGMENT = Augmentation.of(0.8, 16);
+
+  @Test
+  void augmentationChangesTheBatchAndStaysAFunctionOfTheStep() throws Exception {
+    RaveConfig c = RaveConfig.named("tiny");
+    float[] clip = PqmfTest.synthMusic(c.sampleRate(), 3 * c.exampleSize(), 22);
+    try (RaveTask plain = new RaveTask(c, AudioExamples.of(clip), null, 7);
+        RaveTask a = new RaveTask(c, AudioExamples.of(clip), null, 7).augmentation(AUGMENT);
+        RaveTask b = new RaveTask(c, AudioExamples.of(clip), null, 7).augmentation(AUGMENT)) {
+      int[] n = new int[1];
+      float[] x = plain.batch(3, n);
+      float[] y = a.batch(3, n);
+      assertArrayEquals(y, b.batch(3, n), 0f, "a step's batch is a function of (seed, step)");
+      assertEquals(x.length, y.length);
+      assertFalse(java.util.Arrays.equals(x, y), "augmented crops differ from the plain ones");
+    }
+  }
+
   @Test
   void phaseTwoStartsOnTimeAndResumeAcrossItIsBitForBit() throws Exception {
     RaveConfig c =
@@ -106,7 +125,7 @@ class RaveTaskTest {
     // Straight through: 12 steps.
     Map<Long, Set<String>> keys = new LinkedHashMap<>();
     RunSettings a = RunSettings.builder(tmp.resolve("a")).steps(12).threads(1).every(0).build();
-    try (RaveTask task = new RaveTask(c, train, null, 7)) {
+    try (RaveTask task = new RaveTask(c, train, null, 7).augmentation(AUGMENT)) {
       TrainingListener rec =
           new TrainingListener() {
             @Override
@@ -123,7 +142,7 @@ class RaveTaskTest {
 
     // Stopped at step 4 (phase 1), resumed to 12 (through the boundary at 6).
     RunSettings b = RunSettings.builder(tmp.resolve("b")).steps(12).threads(1).every(0).build();
-    try (RaveTask task = new RaveTask(c, train, null, 7)) {
+    try (RaveTask task = new RaveTask(c, train, null, 7).augmentation(AUGMENT)) {
       Trainer t = new Trainer(b, Progress.SILENT);
       TrainOutcome o =
           t.fit(
@@ -140,7 +159,7 @@ class RaveTaskTest {
       assertTrue(o.interrupted());
       assertEquals(4, o.steps());
     }
-    try (RaveTask task = new RaveTask(c, train, null, 7)) {
+    try (RaveTask task = new RaveTask(c, train, null, 7).augmentation(AUGMENT)) {
       TrainOutcome o =
           new Trainer(b.toBuilder().resume(true).build(), Progress.SILENT).fit(task, List.of());
       assertEquals(12, o.steps());
