@@ -14,6 +14,8 @@
 # pinned to CORES (a list for taskset), i.e. what one laptop core buys in that wall time.
 # Decoders: 64 px, width 256, depth 4, STEPS steps, as the corpus figure; eval on held-out tracks.
 # Every step is skipped when its output exists, so the script continues an interrupted study.
+# RAVE_SETS="--set rave.train.augment_phase=0 ..." adds settings to every `rave train` (the
+# 2026-11-28 study ran without augmentation, which landed half way through it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$HOME/mvgen-budget}"
@@ -75,7 +77,7 @@ for h in $hours; do
     if [ -f "$work/run-small/checkpoint.ckpt" ]; then resume=(--resume); fi
     OMP_NUM_THREADS="$threads" taskset -c "$cores" "$mvgen" rave train "$work/ravedata" \
       --model-config small --out "$work/run-small" --time "${add}h" "${resume[@]}" \
-      --set rave.train.threads="$threads" >"$work/train-${h}h.log" 2>&1
+      --set rave.train.threads="$threads" ${RAVE_SETS:-} >"$work/train-${h}h.log" 2>&1
     tail -c 600 "$work/train-${h}h.log" | tr '\r' '\n' | tail -4
     "$mvgen" rave export "$work/run-small" -o "$model"
   fi
