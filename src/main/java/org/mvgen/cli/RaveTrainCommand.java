@@ -184,15 +184,26 @@ public final class RaveTrainCommand implements Callable<Integer> {
               maxSamples);
       Trainer trainer = dist.trainer(run, ProgressBars.console(System.err));
       TrainOutcome r = trainer.fit(task, List.of(rec));
-      o.printf(
-          Locale.ROOT,
-          "%s at step %d (phase %d): spectral distance %.4f, held-out %.4f, %.1f examples/s.%n",
-          r.interrupted() ? "Stopped" : "Done",
-          r.steps(),
-          RaveSchedule.phase(model, Math.max(0, r.steps() - 1)),
-          r.finalLoss(),
-          r.validation("distance"),
-          r.samplesPerSecond());
+      if (Double.isNaN(r.finalLoss()) && !r.interrupted()) {
+        // Resumed at its planned end: no step ran in this process, so there is no rate or loss.
+        o.printf(
+            Locale.ROOT,
+            "Nothing left to train: the run is at step %d (phase %d), its planned end; raise"
+                + " --steps to go on. Held-out spectral distance %.4f.%n",
+            r.steps(),
+            RaveSchedule.phase(model, Math.max(0, r.steps() - 1)),
+            r.validation("distance"));
+      } else {
+        o.printf(
+            Locale.ROOT,
+            "%s at step %d (phase %d): spectral distance %.4f, held-out %.4f, %.1f examples/s.%n",
+            r.interrupted() ? "Stopped" : "Done",
+            r.steps(),
+            RaveSchedule.phase(model, Math.max(0, r.steps() - 1)),
+            r.finalLoss(),
+            r.validation("distance"),
+            r.samplesPerSecond());
+      }
       if (task.pcaProblem() != null) {
         o.println("Latent PCA: " + task.pcaProblem());
       }

@@ -125,6 +125,14 @@ class RaveTrainCommandTest {
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("Done at step 6 (phase 2)"), r.out());
     assertTrue(Files.isRegularFile(rec.resolve("step-0000006.png")));
+    // Once more at its end: nothing to do, said so (no NaN loss, no 0 examples/s).
+    CliTest.Run again =
+        CliTest.run(
+            concat(
+                new String[] {"rave", "train", rd.toString(), "--steps", "6", "--resume"}, common));
+    assertEquals(0, again.code(), again.out() + again.err());
+    assertTrue(again.out().contains("Nothing left to train: the run is at step 6"), again.out());
+    assertTrue(!again.out().contains("NaN"), again.out());
 
     // Export: one file the encoder layer opens, encoding as the trained weights do.
     Path model = dir.resolve("m.mvrave");
