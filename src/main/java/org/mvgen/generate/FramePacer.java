@@ -86,7 +86,7 @@ public final class FramePacer {
   public void run() throws InterruptedException {
     byte[] rgb = new byte[size * size * 3];
     long period = 1_000_000_000L / fps;
-    Schedule schedule = new Schedule(period, 2 * fps, burstNanos);
+    Schedule schedule = new Schedule(period, 2 * fps, burstNanos, Math.max(2, fps / 10));
     long shownIndex = -1;
     long want = -1;
     long learned = -1;
@@ -182,17 +182,31 @@ public final class FramePacer {
     private final long burst;
     private final long[] late;
     private final long[] sorted;
+    private final int warmup;
     private long base;
     private boolean started;
+    private int seen;
     private int count;
     private int pos;
     private long delay;
 
     Schedule(long period, int window, long burstNanos) {
+      this(period, window, burstNanos, 0);
+    }
+
+    /**
+     * @param warmup frames at the start whose lateness is not counted: the first frames of a
+     *     session are late by how long the pipeline took to start (the audio captured meanwhile,
+     *     code run for the first time), not by its jitter; counted, they held the display a few
+     *     tens of milliseconds behind for the next seconds (the window, then the gradual shrink).
+     *     They still set the audio clock's base.
+     */
+    Schedule(long period, int window, long burstNanos, int warmup) {
       this.period = period;
       this.burst = burstNanos;
       this.late = new long[window];
       this.sorted = new long[window];
+      this.warmup = warmup;
       this.delay = period;
     }
 
@@ -206,6 +220,9 @@ public final class FramePacer {
         started = true;
       } else {
         base += period / 400;
+      }
+      if (++seen <= warmup) {
+        return;
       }
       late[pos] = readyNanos - (base + k * period);
       pos = (pos + 1) % late.length;

@@ -141,4 +141,29 @@ class FramePacerTest {
       s.observe(k, ready, audio);
     }
   }
+
+  @Test
+  void aLateStartDoesNotHoldTheDisplayBehindForTheNextSeconds() {
+    // The first frames of a session come 40 ms late (the pipeline's first calls); then 2 ms of
+    // jitter. The pacer leaves out fps / 10 frames at the start.
+    long period = 1_000_000_000L / 60;
+    long t0 = 3_000_000_000L;
+    long hop = 512L * 1_000_000_000L / 44100; // mvgen's `live` RAVE
+    FramePacer.Schedule warm = new FramePacer.Schedule(period, 120, hop, 6);
+    FramePacer.Schedule cold = new FramePacer.Schedule(period, 120, hop);
+    for (int k = 0; k < 90; k++) {
+      long ready = t0 + k * period + (k < 3 ? 40_000_000 : 2_000_000);
+      warm.update();
+      cold.update();
+      warm.observe(k, ready, t0 + k * period);
+      cold.observe(k, ready, t0 + k * period);
+    }
+    warm.update();
+    cold.update();
+    // 1.5 s in: the warmed-up clock shows frames 3 ms after their audio; counting the start
+    // would still hold them 41 ms back.
+    assertTrue(warm.delay() <= 3_000_000 + 250_000 * 60, "delay " + warm.delay() / 1e6 + " ms");
+    assertTrue(warm.delay() < 10_000_000, "delay " + warm.delay() / 1e6 + " ms");
+    assertTrue(cold.delay() > 40_000_000, "without a warm-up: " + cold.delay() / 1e6 + " ms");
+  }
 }

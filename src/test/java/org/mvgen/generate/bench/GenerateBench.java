@@ -355,6 +355,25 @@ public final class GenerateBench {
               if (o >= onsets) {
                 return;
               }
+              if (Boolean.getBoolean("mvgen.bench.each") && st.ticks() < 40) {
+                System.out.printf(
+                    Locale.ROOT,
+                    "  tick %d frame %d shown %.1f ms after its audio%n",
+                    st.ticks(),
+                    snap.index(),
+                    l / 1e6);
+              }
+              if (Boolean.getBoolean("mvgen.bench.each")
+                  && st.ticks() % 15 == 0
+                  && st.ticks() < 400) {
+                System.out.printf(
+                    Locale.ROOT,
+                    "  tick %d: display delay %.1f ms, repeated %d, dropped %d%n",
+                    st.ticks(),
+                    st.delayMillis(),
+                    st.repeated(),
+                    st.dropped());
+              }
               long onsetEnd = LatentInterpolator.endSample(snap.index(), sr, s.fps());
               if (onsetEnd <= at[o]) {
                 // Still before the onset: remember what silence looks like.
@@ -386,6 +405,17 @@ public final class GenerateBench {
         pct(lat, 50),
         pct(lat, 95),
         pct(lat, 100));
+    if (Boolean.getBoolean("mvgen.bench.each")) {
+      for (int i = 0; i < lat.size(); i++) {
+        System.out.printf(
+            Locale.ROOT,
+            "  onset %2d: %.1f ms = %.1f + %.1f%n",
+            i,
+            lat.get(i) / 1e6,
+            grid.get(i) / 1e6,
+            shown.get(i) / 1e6);
+      }
+    }
     System.out.printf(
         Locale.ROOT,
         "  of which: onset -> end of the reacting frame's audio p50 %.1f ms, p95 %.1f ms;"
