@@ -10,7 +10,8 @@
 #
 # EXAMPLE / BATCH 0 keep each config's (small: 65 536 samples x 4, v2: 131 072 x 8); a smaller
 # example (a multiple of the hop, 2048 for both) or batch makes v2 fit in minutes on 2 cores.
-# PHASE2_STEPS > 0 also times phase 2 (use a multiple of discEvery = 4).
+# PHASE2_STEPS > 0 also times phase 2 (use a multiple of discEvery = 4). RAVE_BENCH_WARM=1 runs
+# one phase-1 warm-up step instead of two (v2 at full size takes minutes a step in PyTorch).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 threads="${1:-2}"

@@ -31,7 +31,7 @@ def main(d, threads, steps, phase2):
     clips = [io["clip0"], io["clip1"]]
     print("config=%s example=%d batch=%d threads=%d torch=%s" % (
         c["name"], c["exampleSize"], c["batchSize"], torch.get_num_threads(), torch.__version__))
-    timed(c, weights, clips, "phase1", 0, 2, steps)
+    timed(c, weights, clips, "phase1", 0, int(os.environ.get("RAVE_BENCH_WARM", "2")), steps)
     if phase2 > 0:
         timed(c, weights, clips, "phase2", 1, 4, phase2)
 

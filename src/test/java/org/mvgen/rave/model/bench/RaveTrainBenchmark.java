@@ -27,9 +27,13 @@ import org.mvgen.torch.Torch;
  * </pre>
  *
  * EXAMPLE_SIZE and BATCH 0 keep the config's; PHASE2_STEPS 0 skips phase 2. Two warm-up steps (four
- * in phase 2: one whole discriminator cycle) are run before timing.
+ * in phase 2: one whole discriminator cycle) are run before timing; the environment variable
+ * RAVE_BENCH_WARM sets phase 1's (1 is enough for v2 at full size, whose steps take minutes).
  */
 public final class RaveTrainBenchmark {
+  private static final int WARM =
+      Integer.parseInt(System.getenv().getOrDefault("RAVE_BENCH_WARM", "2"));
+
   private RaveTrainBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -74,7 +78,7 @@ public final class RaveTrainBenchmark {
         io.put("clip1", Torch.tensor(clip1, clip1.length));
         RaveWeights.write(out.resolve("io"), c, io);
       }
-      time(task, "phase1", 0, 2, steps);
+      time(task, "phase1", 0, WARM, steps);
     }
     if (phase2 > 0) {
       RaveConfig c2 = c.toBuilder().phase1Steps(1).build();
