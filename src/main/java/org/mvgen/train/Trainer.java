@@ -394,7 +394,8 @@ public final class Trainer {
     }
 
     void validate() throws IOException, MvgenException {
-      validation = Map.copyOf(new LinkedHashMap<>(task.validate(step)));
+      // In the task's order (Map.copyOf would not keep it): the first is the one the bar shows.
+      validation = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(task.validate(step)));
       Map<String, Double> v = new LinkedHashMap<>();
       validation.forEach((k, x) -> v.put("val_" + k, x));
       record(v);

@@ -35,7 +35,7 @@ class TwoPhaseTaskTest {
     return step < PHASE_1 ? 1 : 2;
   }
 
-  static final class TwoPhase implements TrainingTask {
+  static class TwoPhase implements TrainingTask {
     final int identityTweak;
     Tensor w;
     Tensor c;
@@ -326,5 +326,44 @@ class TwoPhaseTaskTest {
       assertEquals(o.steps(), m.step());
       assertEquals(o.steps(), m.plannedSteps(), "the planned end is where the time ended");
     }
+  }
+
+  @Test
+  void theBarShowsTheTasksFirstValidationFigure(@TempDir Path tmp) throws Exception {
+    // A task lists its main figure first; the bar showed whichever an unordered copy put first.
+    java.util.List<String> shown = new java.util.ArrayList<>();
+    Progress.Factory bars =
+        (task, total, unit) ->
+            new Progress() {
+              @Override
+              public void step(long n) {}
+
+              @Override
+              public void total(long t) {}
+
+              @Override
+              public void extra(String m) {
+                shown.add(m);
+              }
+
+              @Override
+              public void close() {}
+            };
+    try (TwoPhase t =
+        new TwoPhase(0) {
+          @Override
+          public Map<String, Double> validate(long step) {
+            Map<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("distance", 1.2345);
+            for (char c = 'a'; c <= 'p'; c++) {
+              m.put(String.valueOf(c), 9.0);
+            }
+            return m;
+          }
+        }) {
+      new Trainer(settings(tmp, 12), bars).fit(t, List.of());
+    }
+    String last = shown.get(shown.size() - 1);
+    assertTrue(last.contains("val 1.2345"), last);
   }
 }
