@@ -186,13 +186,16 @@ public final class RaveTrainCommand implements Callable<Integer> {
       TrainOutcome r = trainer.fit(task, List.of(rec));
       if (Double.isNaN(r.finalLoss()) && !r.interrupted()) {
         // Resumed at its planned end: no step ran in this process, so there is no rate or loss.
+        double d = r.validation("distance");
         o.printf(
             Locale.ROOT,
             "Nothing left to train: the run is at step %d (phase %d), its planned end; raise"
-                + " --steps to go on. Held-out spectral distance %.4f.%n",
+                + " --steps to go on.%s%n",
             r.steps(),
             RaveSchedule.phase(model, Math.max(0, r.steps() - 1)),
-            r.validation("distance"));
+            Double.isNaN(d)
+                ? ""
+                : String.format(Locale.ROOT, " Held-out spectral distance %.4f.", d));
       } else {
         o.printf(
             Locale.ROOT,
