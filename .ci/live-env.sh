@@ -56,11 +56,13 @@ ASOUND
   if ! pactl info >/dev/null 2>&1; then
     # User mode as root (system mode would refuse module loading over the socket); no default
     # script, only what the tests need, and never exit on idle.
-    pulseaudio --daemonize=yes --exit-idle-time=-1 --disallow-exit -n --use-pid-file=no \
+    # In the background rather than daemonized, so that its PID is known and run-tests stops it.
+    pulseaudio --daemonize=no --exit-idle-time=-1 --disallow-exit -n --use-pid-file=no \
       --log-target=file:"$runtime/pulse.log" \
       --load="module-native-protocol-unix auth-anonymous=1 socket=$sock" \
       --load="module-null-sink sink_name=mvgen_null rate=44100 channels=1 sink_properties=device.description=mvgen_null" \
-      </dev/null >/dev/null 2>&1
+      </dev/null >/dev/null 2>&1 &
+    MVGEN_LIVE_PIDS="${MVGEN_LIVE_PIDS:-} $!"
     for _ in $(seq 1 50); do
       pactl info >/dev/null 2>&1 && break
       sleep 0.1
@@ -76,6 +78,7 @@ ASOUND
   export DISPLAY="${MVGEN_DISPLAY:-:99}"
   if ! xdpyinfo >/dev/null 2>&1; then
     Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp </dev/null >"$runtime/xvfb.log" 2>&1 &
+    MVGEN_LIVE_PIDS="${MVGEN_LIVE_PIDS:-} $!"
     for _ in $(seq 1 50); do
       xdpyinfo >/dev/null 2>&1 && break
       sleep 0.1
@@ -86,6 +89,8 @@ ASOUND
     return 1
   fi
   export MVGEN_LIVE_ENV=1
+  # What this script started (not what was already running), for run-tests to stop by PID.
+  export MVGEN_LIVE_PIDS
   echo "live-env: PulseAudio ($PULSE_SERVER, source mvgen_null.monitor) and X display $DISPLAY ready" >&2
 }
 

@@ -111,6 +111,27 @@ class LiveCaptureIT {
         !GraphicsEnvironment.isHeadless(),
         "no display: run under Xvfb (source .ci/live-env.sh) to test the live window");
     Path wav = tone(dir, 4.0);
+    int[] r = attempt(wav, dir);
+    if (r[1] - r[0] <= 60) {
+      // Seen now and then in full CI runs, never alone: the capture stream heard nothing at all
+      // (the display ran at 60 fps). Say what the sound server had, then try once more with a
+      // new capture stream: the test is about the window following the audio, not about the
+      // sound server's start-up.
+      System.out.println("no change; sound server's capture streams:");
+      new ProcessBuilder("pactl", "list", "short", "source-outputs")
+          .inheritIO()
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+      r = attempt(wav, dir);
+    }
+    int cq = r[0];
+    int cl = r[1];
+    System.out.println("centre red: silence " + cq + ", tone " + cl);
+    assertTrue(cl - cq > 60, "screen red went from " + cq + " (silence) to " + cl + " (tone)");
+  }
+
+  /** One live session in a window: the centre's red in silence, then while the tone plays. */
+  private static int[] attempt(Path wav, Path dir) throws Exception {
     var enc = new TestModels.RmsEncoder(SR, 1024, 0);
     var gen = new TestModels.ColourGenerator(64);
     var settings = new Pipeline.Settings(60, 64, 0.02, 4, true);
@@ -160,10 +181,7 @@ class LiveCaptureIT {
       ImageIO.write(loud, "png", dir.resolve("loud.png").toFile());
       System.out.println("live window: " + s.displayStats());
     }
-    int cq = red(quiet);
-    int cl = red(loud);
-    System.out.println("centre red: silence " + cq + ", tone " + cl);
-    assertTrue(cl - cq > 60, "screen red went from " + cq + " (silence) to " + cl + " (tone)");
+    return new int[] {red(quiet), red(loud)};
   }
 
   /** The centre pixel's red channel: the loudness, for {@link TestModels.ColourGenerator}. */
