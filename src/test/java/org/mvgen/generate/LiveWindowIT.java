@@ -74,6 +74,19 @@ class LiveWindowIT {
   }
 
   /** Polls {@code cond} every 20 ms for up to {@code ms}; fails saying what did not happen. */
+  /** Whether {@code cond} holds within {@code millis}. */
+  static boolean within(long millis, java.util.function.BooleanSupplier cond)
+      throws InterruptedException {
+    long end = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < end) {
+      if (cond.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return cond.getAsBoolean();
+  }
+
   static void await(String what, long ms, BooleanSupplier cond) throws InterruptedException {
     long end = System.nanoTime() + ms * 1_000_000;
     while (!cond.getAsBoolean()) {
@@ -244,6 +257,13 @@ class LiveWindowIT {
       // O: the overlay's white text appears over the frame, and O again takes it away.
       assertEquals(0, keys.overlayText(w.screenBounds()), "no overlay at the start");
       keys.press(KeyEvent.VK_O);
+      if (!within(5000, () -> keys.overlayText(w.screenBounds()) > 100)) {
+        // Once in a full CI run the first synthetic key of a fresh Xvfb (no window manager) never
+        // reached the window, which had the focus; send it again rather than fail on the display.
+        System.out.println("O was not seen; pressing it again");
+        keys.focus(f, w.screenBounds());
+        keys.press(KeyEvent.VK_O);
+      }
       await("the overlay shows after O", 5000, () -> keys.overlayText(w.screenBounds()) > 100);
       System.out.println("overlay: " + keys.overlayText(w.screenBounds()) + " white pixels");
       ImageIO.write(
