@@ -355,25 +355,6 @@ public final class GenerateBench {
               if (o >= onsets) {
                 return;
               }
-              if (Boolean.getBoolean("mvgen.bench.each") && st.ticks() < 40) {
-                System.out.printf(
-                    Locale.ROOT,
-                    "  tick %d frame %d shown %.1f ms after its audio%n",
-                    st.ticks(),
-                    snap.index(),
-                    l / 1e6);
-              }
-              if (Boolean.getBoolean("mvgen.bench.each")
-                  && st.ticks() % 15 == 0
-                  && st.ticks() < 400) {
-                System.out.printf(
-                    Locale.ROOT,
-                    "  tick %d: display delay %.1f ms, repeated %d, dropped %d%n",
-                    st.ticks(),
-                    st.delayMillis(),
-                    st.repeated(),
-                    st.dropped());
-              }
               long onsetEnd = LatentInterpolator.endSample(snap.index(), sr, s.fps());
               if (onsetEnd <= at[o]) {
                 // Still before the onset: remember what silence looks like.
