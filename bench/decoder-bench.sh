@@ -14,6 +14,9 @@ net=("${@:-128 256 512 6}")
 "$here/mvgen" --version >/dev/null   # builds if needed
 (cd "$here" && mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null)
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
+# mvgen's processes start with these glibc allocator settings (the launcher sets them,
+# org.mvgen.torch.Allocator); PyTorch runs as installed.
+export GLIBC_TUNABLES="$(cat "$here/src/main/resources/org/mvgen/torch/glibc-tunables")"
 echo "## $(date -u +%F) $(lscpu | sed -n 's/^Model name: *//p'), $threads threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cpu_bf16_flags=$(grep -o -w -E 'avx512_bf16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | xargs)"
 echo "### mvgen (libtorch 2.10 via org.bytedeco:pytorch)"
@@ -28,7 +31,7 @@ for precision in float32 bfloat16; do
 done
 echo "### PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing)"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  taskset -c "0-$((threads - 1))" /usr/bin/python3 "$here/bench/decoder_pytorch.py" "$threads" ${net[*]}
+  GLIBC_TUNABLES= taskset -c "0-$((threads - 1))" /usr/bin/python3 "$here/bench/decoder_pytorch.py" "$threads" ${net[*]}
 else
   echo "python3-torch is not installed: apt-get install python3-torch libopenblas0-pthread"
 fi

@@ -12,6 +12,7 @@ cd "$here"
 # The benchmark and its RAVE-shaped fixture are test sources (production does not ship them).
 mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export GLIBC_TUNABLES="$(cat src/main/resources/org/mvgen/torch/glibc-tunables)"   # as the mvgen launcher (org.mvgen.torch.Allocator)
 echo "# $(date -u +%F) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 exec java -XX:+UseParallelGC -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "target/classes:target/test-classes:target/lib/*" org.mvgen.rave.EncoderBench "${1:-60}" "${2:-2}"

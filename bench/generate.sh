@@ -28,6 +28,7 @@ cd "$here"
 ./mvgen --version >/dev/null # builds the application if needed
 mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null
 export OMP_WAIT_POLICY=PASSIVE
+export GLIBC_TUNABLES="$(cat src/main/resources/org/mvgen/torch/glibc-tunables)"   # as the mvgen launcher (org.mvgen.torch.Allocator)
 cp="target/classes:target/test-classes:target/lib/*"
 bench() { java -Xmx3g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
   org.mvgen.generate.bench.GenerateBench "$@"; }

@@ -15,6 +15,9 @@ configs="${3:-small,v2,live}"
 "$here/mvgen" --version >/dev/null   # builds if needed
 (cd "$here" && mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null)
 export OMP_WAIT_POLICY=PASSIVE
+# mvgen's processes start with these glibc allocator settings (the launcher sets them,
+# org.mvgen.torch.Allocator); PyTorch runs as installed.
+export GLIBC_TUNABLES="$(cat "$here/src/main/resources/org/mvgen/torch/glibc-tunables")"
 maxt=$(tr ',' '\n' <<<"$threads" | sort -n | tail -1)
 cpus="0-$((maxt - 1))"
 work="$(mktemp -d)"
@@ -26,7 +29,7 @@ taskset -c "$cpus" java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   org.mvgen.rave.model.bench.RaveEncodeBenchmark "$seconds" "$threads" "$configs" "$work"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "### PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), same weights, one call"
-  taskset -c "$cpus" /usr/bin/python3 "$here/bench/rave_encode_pytorch.py" "$work" "$seconds" "$threads" "$configs"
+  GLIBC_TUNABLES= taskset -c "$cpus" /usr/bin/python3 "$here/bench/rave_encode_pytorch.py" "$work" "$seconds" "$threads" "$configs"
 else
   echo "python3-torch is not installed: apt-get install python3-torch"
 fi

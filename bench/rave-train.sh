@@ -12,6 +12,9 @@
 # example (a multiple of the hop, 2048 for both) or batch makes v2 fit in minutes on 2 cores.
 # PHASE2_STEPS > 0 also times phase 2 (use a multiple of discEvery = 4). RAVE_BENCH_WARM=1 runs
 # one phase-1 warm-up step instead of two (v2 at full size takes minutes a step in PyTorch).
+# mvgen runs with the glibc allocator settings its launcher sets (org.mvgen.torch.Allocator);
+# PyTorch runs as installed and, as a second reference, with the same settings
+# (RAVE_BENCH_PYTORCH_TUNED=0 skips that one).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 threads="${1:-2}"
@@ -23,6 +26,7 @@ configs="${6:-small v2}"
 "$here/mvgen" --version >/dev/null   # builds if needed
 (cd "$here" && mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null)
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads"
+tunables="$(cat "$here/src/main/resources/org/mvgen/torch/glibc-tunables")"
 cpus="0-$((threads - 1))"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -31,7 +35,7 @@ have_torch=0
 /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 for config in $configs; do
   echo "### $config: mvgen (libtorch 2.10 via org.bytedeco:pytorch)"
-  taskset -c "$cpus" java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  GLIBC_TUNABLES="$tunables" taskset -c "$cpus" java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "$here/target/classes:$here/target/test-classes:$here/target/lib/*" \
     org.mvgen.rave.model.bench.RaveTrainBenchmark "$config" "$threads" "$steps" "$example" "$batch" \
     "$phase2" "$work/$config"
@@ -39,6 +43,11 @@ for config in $configs; do
     echo "### $config: PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')"
     taskset -c "$cpus" /usr/bin/python3 "$here/bench/rave_pytorch.py" "$work/$config" "$threads" \
       "$steps" "$phase2"
+    if [ "${RAVE_BENCH_PYTORCH_TUNED:-1}" = 1 ]; then
+      echo "### $config: PyTorch, with mvgen's allocator settings (GLIBC_TUNABLES=$tunables)"
+      GLIBC_TUNABLES="$tunables" taskset -c "$cpus" /usr/bin/python3 "$here/bench/rave_pytorch.py" \
+        "$work/$config" "$threads" "$steps" "$phase2"
+    fi
   else
     echo "python3-torch is not installed: apt-get install python3-torch"
   fi

@@ -17,6 +17,7 @@ cd "$here"
 mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null
 mvn -o -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp >/dev/null
 export OMP_WAIT_POLICY=PASSIVE
+export GLIBC_TUNABLES="$(cat src/main/resources/org/mvgen/torch/glibc-tunables)"   # as the mvgen launcher (org.mvgen.torch.Allocator)
 work="${TMPDIR:-/tmp}/mvgen-bench-memory"
 mkdir -p "$work"
 cp="target/classes:target/test-classes:$(cat target/bench.cp)"

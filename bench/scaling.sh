@@ -23,6 +23,7 @@ case "$size" in 64) depth=4 ;; 128) depth=5 ;; 256) depth=6 ;; *) echo "SIZE mus
 "$here/mvgen" --version >/dev/null   # builds if needed
 (cd "$here" && mvn -o -q -B test-compile -Dspotless.check.skip=true >/dev/null)
 export OMP_WAIT_POLICY=PASSIVE MVGEN_DIST_TIMING=1
+export GLIBC_TUNABLES="$(cat "$here/src/main/resources/org/mvgen/torch/glibc-tunables")"   # as the mvgen launcher (org.mvgen.torch.Allocator)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "## $(date -u '+%F %H:%M') UTC, train.precision=$precision, $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -135,6 +135,10 @@ public final class Trainer {
     }
     torch.manual_seed(settings.seed());
     boolean bf16 = settings.precision().bf16(device.is_cpu());
+    String allocator = org.mvgen.torch.Allocator.hint();
+    if (writer && device.is_cpu() && allocator != null) {
+      LOG.warn("Note: {}", allocator);
+    }
     task.build(device, bf16);
     Run run = new Run(task, bf16);
     if (settings.resume()) {

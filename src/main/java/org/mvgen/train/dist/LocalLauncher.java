@@ -62,6 +62,7 @@ public final class LocalLauncher {
         env.put("MASTER_PORT", Integer.toString(port));
         env.put("MVGEN_LAUNCHER", "mvgen");
         env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        env.putIfAbsent("GLIBC_TUNABLES", org.mvgen.torch.Allocator.tunables());
         ranks.add(pb.start());
       }
       int worst = 0;
