@@ -242,7 +242,13 @@ public final class RaveTask implements TrainingTask {
         out.put("kl", f.kl.item_double());
         out.put("beta", beta);
       } else {
-        List<List<Tensor>> real = disc.forward(x);
+        // The real audio's features are targets (no graph), and the generator step leaves the
+        // discriminator's weights alone: its gradients are not computed, only the decoder's.
+        List<List<Tensor>> real;
+        try (NoGradGuard g = new NoGradGuard()) {
+          real = disc.forward(x);
+        }
+        discRequiresGrad(false);
         List<List<Tensor>> fake = disc.forward(f.y);
         Tensor adv = RaveLosses.generatorHinge(fake);
         Tensor fm = RaveLosses.featureMatching(real, fake);
@@ -251,13 +257,24 @@ public final class RaveTask implements TrainingTask {
         out.put("featureMatching", fm.item_double());
       }
       generator.zeroGrad();
-      loss.backward();
+      try {
+        loss.backward();
+      } finally {
+        discRequiresGrad(true);
+      }
       double v = loss.item_double();
       out.put("loss", v);
       if (Double.isFinite(v) && Double.isFinite(out.get("distance"))) {
         generator.step();
       }
       return out;
+    }
+  }
+
+  /** Whether the discriminator's parameters take gradients (not during generator steps). */
+  private void discRequiresGrad(boolean on) {
+    for (Tensor p : discOptim.parameters().values()) {
+      p.requires_grad_(on);
     }
   }
 
@@ -271,9 +288,13 @@ public final class RaveTask implements TrainingTask {
   /** Audio through the autoencoder with a posterior sample; the encoder detached when frozen. */
   private Forward forward(Tensor x, boolean frozenEncoder) {
     Tensor bands = net.pqmf().analyse(x);
-    Tensor z = net.encodeBands(bands);
+    Tensor z;
     if (frozenEncoder) {
-      z = z.detach();
+      try (NoGradGuard g = new NoGradGuard()) {
+        z = net.encodeBands(bands);
+      }
+    } else {
+      z = net.encodeBands(bands);
     }
     Tensor mean = net.mean(z);
     Tensor std = net.std(z);
