@@ -213,8 +213,8 @@ public record RaveConfig(
             .latentSize(64)
             .dilations(List.of(List.of(1, 3), List.of(1, 3), List.of(1, 3), List.of(1, 3)))
             .discCapacity(16)
-            // About 1.4 s per step on 2 loaded cores: phase 1 takes most of a night, and a run of
-            // a few hours stays in it.
+            // About 0.4 s per step on 2 cores (an AMD EPYC, BENCHMARKS.md): phase 1 takes a few
+            // hours.
             .phase1Steps(20_000)
             .betaWarmup(5_000)
             .exampleSize(65_536)
