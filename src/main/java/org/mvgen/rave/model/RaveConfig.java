@@ -49,6 +49,10 @@ import java.util.Locale;
  * @param lrDiscriminator discriminator learning rate
  * @param exampleSize samples per training example
  * @param batchSize examples per batch
+ * @param multibandCrop crop the band signals by the autoencoder's receptive field at each end
+ *     before the multiband spectral distance (as RAVE v2 does: those samples are shaped by the zero
+ *     padding beyond the example); the full-band distance sees all of it. Left out of a config's
+ *     JSON when false, so that runs from before the field keep their identity.
  */
 public record RaveConfig(
     String name,
@@ -78,7 +82,10 @@ public record RaveConfig(
     double lr,
     double lrDiscriminator,
     int exampleSize,
-    int batchSize) {
+    int batchSize,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+        boolean multibandCrop) {
 
   /** The names {@link #named} accepts. */
   public static final List<String> NAMES = List.of("tiny", "small", "v2", "live");
@@ -209,6 +216,7 @@ public record RaveConfig(
       }
       case "small" -> {
         return b.name("small")
+            .multibandCrop(false) // as RAVE: only v2 crops
             .capacity(32)
             .latentSize(64)
             .dilations(List.of(List.of(1, 3), List.of(1, 3), List.of(1, 3), List.of(1, 3)))
@@ -223,6 +231,7 @@ public record RaveConfig(
       }
       case "live" -> {
         return b.name("live")
+            .multibandCrop(false) // as RAVE: only v2 crops
             .capacity(32)
             .latentSize(64)
             .ratios(List.of(4, 4, 2))
@@ -237,6 +246,7 @@ public record RaveConfig(
       }
       case "tiny" -> {
         return b.name("tiny")
+            .multibandCrop(false) // as RAVE: only v2 crops
             .capacity(16)
             .latentSize(8)
             .ratios(List.of(2, 2))
@@ -288,6 +298,7 @@ public record RaveConfig(
     b.lrDiscriminator = 1e-4;
     b.exampleSize = 131_072;
     b.batchSize = 8;
+    b.multibandCrop = true;
     return b;
   }
 
@@ -322,6 +333,7 @@ public record RaveConfig(
     b.lrDiscriminator = lrDiscriminator;
     b.exampleSize = exampleSize;
     b.batchSize = batchSize;
+    b.multibandCrop = multibandCrop;
     return b;
   }
 
@@ -355,6 +367,7 @@ public record RaveConfig(
     private double lrDiscriminator;
     private int exampleSize;
     private int batchSize;
+    private boolean multibandCrop;
 
     private Builder() {}
 
@@ -498,6 +511,11 @@ public record RaveConfig(
       return this;
     }
 
+    public Builder multibandCrop(boolean v) {
+      multibandCrop = v;
+      return this;
+    }
+
     /**
      * Sets one field by its name from text, as a config file spells it: numbers, {@code
      * true/false}, lists as {@code 4,4,2} and lists of lists as {@code 1,3,9;1,3}. Fails naming the
@@ -541,6 +559,7 @@ public record RaveConfig(
           case "lrDiscriminator" -> lrDiscriminator = Double.parseDouble(v);
           case "exampleSize" -> exampleSize = Integer.parseInt(v);
           case "batchSize" -> batchSize = Integer.parseInt(v);
+          case "multibandCrop" -> multibandCrop = bool(v);
           default ->
               throw new IllegalArgumentException(
                   "Unknown RAVE config field '"
@@ -603,7 +622,8 @@ public record RaveConfig(
           lr,
           lrDiscriminator,
           exampleSize,
-          batchSize);
+          batchSize,
+          multibandCrop);
     }
   }
 }

@@ -148,6 +148,54 @@ public final class RaveNet extends Module {
     return out;
   }
 
+  /**
+   * The autoencoder's receptive field in band samples, {@code {left, right}}: how far before and
+   * after an output band sample the input band samples it depends on reach, so that the first
+   * {@code left} and the last {@code right} outputs of an example are shaped by the zero padding
+   * beyond it. Measured as RAVE does, by where a change of the input reaches the output: one hop of
+   * impulses (every stride phase) at the centre of an example of {@code exampleSize} samples,
+   * through the posterior means; outputs the change cannot reach are computed from identical inputs
+   * and so are exactly equal.
+   */
+  public int[] receptiveField(int exampleSize) {
+    int m = config.bands();
+    int frames = exampleSize / m;
+    int hopBands = config.hop() / m;
+    int centre = frames / 2 / hopBands * hopBands;
+    try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+        NoGradGuard g = new NoGradGuard()) {
+      Tensor a = torch.zeros(1, m, frames);
+      Tensor b = a.clone();
+      b.narrow(2, centre, hopBands).fill_(new Scalar(0.5));
+      Tensor za = mean(encodeBands(a));
+      Tensor noise = null;
+      if (config.noise()) {
+        noise = torch.rand(noiseShape(1, za.size(2))).mul_(new Scalar(2)).sub_(new Scalar(1));
+      }
+      Tensor ya = decodeBands(za, noise);
+      Tensor yb = decodeBands(mean(encodeBands(b)), noise);
+      float[] diff =
+          org.mvgen.torch.Torch.floats(ya.sub(yb).abs().sum(new long[] {0, 1}).contiguous());
+      int first = -1;
+      int last = -1;
+      for (int i = 0; i < diff.length; i++) {
+        if (diff[i] != 0) {
+          last = i;
+          if (first < 0) {
+            first = i;
+          }
+        }
+      }
+      if (first < 0) {
+        return new int[] {0, 0};
+      }
+      // An input at c reaches outputs [c - A, c + B]; output i sees inputs [i - B, i + A].
+      int reachBack = Math.max(0, centre - first);
+      int reachOn = Math.max(0, last - (centre + hopBands - 1));
+      return new int[] {reachOn, reachBack};
+    }
+  }
+
   /** Parameters then buffers by name (new handles sharing storage). */
   public static Map<String, Tensor> state(Module m) {
     Map<String, Tensor> out = parameters(m);

@@ -61,6 +61,10 @@ public final class RaveTask implements TrainingTask {
   private int rank;
   private int world = 1;
   private Pca latentPca;
+
+  /** Band samples cut from each end before the multiband distance ({@code multibandCrop}). */
+  private int[] crop = {0, 0};
+
   private Device device;
   private Augmentation augmentation = Augmentation.NONE;
   private String pcaProblem;
@@ -124,6 +128,9 @@ public final class RaveTask implements TrainingTask {
     // Module.to moves parameters and buffers in place, so the handles the modules keep stay good.
     net = new RaveNet(config, true);
     disc = net.discriminator();
+    if (config.multibandCrop()) {
+      crop = multibandCrop(net, config);
+    }
     if (!device.is_cpu()) {
       net.to(device, false);
       disc.to(device, false);
@@ -149,6 +156,9 @@ public final class RaveTask implements TrainingTask {
     m.put("config", config.name());
     m.put("hop", config.hop());
     m.put("validationExamples", validation == null ? 0 : validation.size());
+    if (config.multibandCrop()) {
+      m.put("multibandCropBandSamples", List.of(crop[0], crop[1]));
+    }
     m.put("precision", "float32");
     return m;
   }
@@ -271,6 +281,38 @@ public final class RaveTask implements TrainingTask {
     }
   }
 
+  /**
+   * The receptive-field crop of {@code net}'s multiband distance (measured on the CPU, before the
+   * net moves to its device), with a clear error when it would leave too little of an example.
+   */
+  static int[] multibandCrop(RaveNet net, RaveConfig config) throws MvgenException {
+    int[] c = net.receptiveField(config.exampleSize());
+    int frames = config.exampleSize() / config.bands();
+    int left = frames - c[0] - c[1];
+    int smallest = config.stftSizes().stream().mapToInt(Integer::intValue).min().orElse(0);
+    if (left < Math.max(smallest, frames / 8)) {
+      throw new MvgenException(
+          "multibandCrop: the model's receptive field ("
+              + c[0]
+              + " + "
+              + c[1]
+              + " band samples) leaves "
+              + Math.max(0, left)
+              + " of an example's "
+              + frames
+              + " for the multiband distance. Use a longer exampleSize or set multibandCrop=false"
+              + " (--model-set multibandCrop=false).");
+    }
+    LOG.info(
+        "RAVE: the multiband distance leaves out {} and {} band samples ({} and {} ms) at the ends"
+            + " of each example: the receptive field",
+        c[0],
+        c[1],
+        Math.round(1000.0 * c[0] * config.bands() / config.sampleRate()),
+        Math.round(1000.0 * c[1] * config.bands() / config.sampleRate()));
+    return c;
+  }
+
   /** Whether the discriminator's parameters take gradients (not during generator steps). */
   private void discRequiresGrad(boolean on) {
     for (Tensor p : discOptim.parameters().values()) {
@@ -303,8 +345,14 @@ public final class RaveTask implements TrainingTask {
     Tensor ybands = net.decodeBands(sample, null);
     Tensor y = net.pqmf().synthesise(ybands);
     List<Integer> sizes = config.stftSizes();
-    Tensor distance =
-        RaveLosses.multiband(bands, ybands, sizes).add(RaveLosses.fullband(x, y, sizes));
+    Tensor mb = bands;
+    Tensor ymb = ybands;
+    if (crop[0] + crop[1] > 0) {
+      long keep = bands.size(2) - crop[0] - crop[1];
+      mb = bands.narrow(2, crop[0], keep);
+      ymb = ybands.narrow(2, crop[0], keep);
+    }
+    Tensor distance = RaveLosses.multiband(mb, ymb, sizes).add(RaveLosses.fullband(x, y, sizes));
     return new Forward(y, distance, RaveLosses.kl(mean, std));
   }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mvgen.train.RunSettings;
@@ -93,6 +94,39 @@ class RaveTaskTest {
       assertTrue(
           task.pcaProblem().contains("32 latent frames, fewer than the 64"), task.pcaProblem());
       assertTrue(task.pcaProblem().contains("s of validation audio"), task.pcaProblem());
+    }
+  }
+
+  /**
+   * With {@code multibandCrop} the task measures the receptive field once, says so, and trains on
+   * the cropped multiband distance (a different loss from the uncropped one on the same batch); an
+   * example too short for the crop is a message naming the fix.
+   */
+  @Test
+  void theMultibandCropIsMeasuredAndApplied() throws Exception {
+    org.mvgen.torch.Torch.load();
+    RaveConfig plain = RaveConfig.named("tiny").toBuilder().exampleSize(16384).build();
+    RaveConfig cropped = plain.toBuilder().multibandCrop(true).build();
+    float[] clip = PqmfTest.synthMusic(plain.sampleRate(), 4 * plain.exampleSize(), 29);
+    double[] distance = new double[2];
+    int i = 0;
+    for (RaveConfig c : List.of(plain, cropped)) {
+      torch.manual_seed(1);
+      try (RaveTask task = new RaveTask(c, AudioExamples.of(clip), null, 3)) {
+        task.build(new org.bytedeco.pytorch.Device("cpu"), false);
+        task.start(0, false, 0, 1);
+        distance[i++] = task.step(0).get("distance");
+        assertEquals(c.multibandCrop(), task.describe().containsKey("multibandCropBandSamples"));
+      }
+    }
+    assertTrue(Math.abs(distance[0] - distance[1]) > 1e-6, distance[0] + " vs " + distance[1]);
+    RaveConfig tooShort = cropped.toBuilder().exampleSize(256).build();
+    try (RaveTask task = new RaveTask(tooShort, AudioExamples.of(clip), null, 3)) {
+      org.mvgen.MvgenException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              org.mvgen.MvgenException.class,
+              () -> task.build(new org.bytedeco.pytorch.Device("cpu"), false));
+      assertTrue(e.getMessage().contains("multibandCrop=false"), e.getMessage());
     }
   }
 
