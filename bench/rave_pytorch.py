@@ -6,7 +6,8 @@ org.mvgen.rave.model.RaveTask, from the weights and audio RaveTrainBenchmark wro
     rave_pytorch.py DIR THREADS STEPS [PHASE2_STEPS]
 
 DIR: the folder RaveTrainBenchmark was given (DIR/weights: config and initial weights; DIR/io:
-clip0, clip1). Phase 1 step: random crops (batch and example size from the config), PQMF,
+clip0, clip1, and for v2 multibandCrop: the band samples mvgen crops at each end before the
+multiband distance). Phase 1 step: random crops (batch and example size from the config), PQMF,
 encoder, posterior sample, decoder, synthesis, multiband + full-band spectral distance + beta KL,
 backward, Adam (betas 0.5, 0.9) over the generator. Phase 2: encoder frozen; every discEvery-th
 step trains the discriminator (hinge), the others the decoder (distance + hinge + feature
@@ -29,6 +30,8 @@ def main(d, threads, steps, phase2):
     c, weights = ref.read(d + "/weights")
     _, io = ref.read(d + "/io")
     clips = [io["clip0"], io["clip1"]]
+    # v2's receptive-field crop of the multiband distance, as mvgen measured it (band samples).
+    c["crop"] = [int(v) for v in io["multibandCrop"].tolist()] if "multibandCrop" in io else [0, 0]
     print("config=%s example=%d batch=%d threads=%d torch=%s" % (
         c["name"], c["exampleSize"], c["batchSize"], torch.get_num_threads(), torch.__version__))
     timed(c, weights, clips, "phase1", 0, int(os.environ.get("RAVE_BENCH_WARM", "2")), steps)
@@ -101,9 +104,12 @@ def forward(c, net, x, frozen):
         noise = torch.rand(zs.shape[0], c["bands"], length // frame, frame) * 2 - 1
     ybands = net.decoder(zs, noise)
     y = net.pqmf.synthesise(ybands)
-    b, m, l = bands.shape
+    left, right = c.get("crop", [0, 0])
+    mb = bands[:, :, left:bands.shape[2] - right]
+    ymb = ybands[:, :, left:ybands.shape[2] - right]
+    b, m, l = mb.shape
     sizes = c["stftSizes"]
-    distance = ref.spectral_distance(bands.reshape(b * m, l), ybands.reshape(b * m, l), sizes) \
+    distance = ref.spectral_distance(mb.reshape(b * m, l), ymb.reshape(b * m, l), sizes) \
         + ref.spectral_distance(x.reshape(b, -1), y.reshape(b, -1), sizes)
     kl = (mean * mean + std * std - (std * std).log() - 1).sum(1).mean()
     return y, distance, kl

@@ -76,6 +76,14 @@ public final class RaveTrainBenchmark {
         java.util.Map<String, Tensor> io = new java.util.LinkedHashMap<>();
         io.put("clip0", Torch.tensor(clip0, clip0.length));
         io.put("clip1", Torch.tensor(clip1, clip1.length));
+        Object crop = task.describe().get("multibandCropBandSamples");
+        if (crop instanceof java.util.List<?> l) { // v2: the reference crops the same samples
+          io.put(
+              "multibandCrop",
+              Torch.tensor(
+                  new float[] {((Number) l.get(0)).floatValue(), ((Number) l.get(1)).floatValue()},
+                  2));
+        }
         RaveWeights.write(out.resolve("io"), c, io);
       }
       time(task, "phase1", 0, WARM, steps);
