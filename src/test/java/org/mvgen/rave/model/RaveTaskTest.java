@@ -153,16 +153,57 @@ class RaveTaskTest {
     }
   }
 
+  /** An update whose gradients are not finite is recognised (and then skipped by the step). */
+  @Test
+  void nonFiniteGradientsAreRecognised() throws Exception {
+    org.mvgen.torch.Torch.load();
+    org.bytedeco.pytorch.Tensor w = torch.ones(3).requires_grad_(true);
+    try (org.mvgen.train.Optim o =
+        new org.mvgen.train.Optim(
+            "g",
+            Map.of("w", w),
+            org.mvgen.train.Optim.Settings.adam(),
+            org.mvgen.train.Schedule.constant(1e-3, 0))) {
+      assertTrue(RaveTask.finiteGradients(o), "no gradient yet");
+      w.mul(new org.bytedeco.pytorch.Scalar(2)).sum().backward();
+      assertTrue(RaveTask.finiteGradients(o));
+      o.zeroGrad();
+      w.mul(new org.bytedeco.pytorch.Scalar(Double.NaN)).sum().backward();
+      assertFalse(RaveTask.finiteGradients(o));
+    }
+  }
+
+  /**
+   * Phase 2 starts at its step, and a run stopped in phase 1 and resumed across the boundary ends
+   * with the same weights, bit for bit, as one that ran straight through. An attempt in which
+   * either run skipped an update for non-finite gradients ({@link RaveTask#skippedUpdates}: a
+   * platform fault seen under CPU contention on the development VM, see {@code gradientsFinite})
+   * cannot compare and is repeated, up to three attempts; without skips the weights must match.
+   */
   @Test
   void phaseTwoStartsOnTimeAndResumeAcrossItIsBitForBit() throws Exception {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      if (resumeAttempt(attempt)) {
+        return;
+      }
+    }
+    org.junit.jupiter.api.Assertions.fail(
+        "every attempt skipped updates for non-finite gradients: see the warnings in the log");
+  }
+
+  /** One attempt; false when an update was skipped (the comparison then means nothing). */
+  private boolean resumeAttempt(int attempt) throws Exception {
     RaveConfig c =
         RaveConfig.named("tiny").toBuilder().phase1Steps(6).discEvery(2).betaWarmup(3).build();
     float[] clip = PqmfTest.synthMusic(c.sampleRate(), 3 * c.exampleSize(), 22);
     AudioExamples train = AudioExamples.of(clip);
+    long skipped = 0;
 
     // Straight through: 12 steps.
     Map<Long, Set<String>> keys = new LinkedHashMap<>();
-    RunSettings a = RunSettings.builder(tmp.resolve("a")).steps(12).threads(1).every(0).build();
+    Path dirA = tmp.resolve("a" + attempt);
+    Path dirB = tmp.resolve("b" + attempt);
+    RunSettings a = RunSettings.builder(dirA).steps(12).threads(1).every(0).build();
     try (RaveTask task = new RaveTask(c, train, null, 7)) {
       TrainingListener rec =
           new TrainingListener() {
@@ -172,6 +213,7 @@ class RaveTaskTest {
             }
           };
       new Trainer(a, Progress.SILENT).fit(task, List.of(rec));
+      skipped += task.skippedUpdates();
     }
     assertTrue(keys.get(5L).contains("kl"), "step 5 is phase 1: " + keys.get(5L));
     assertTrue(keys.get(6L).contains("discriminator"), "step 6 trains D: " + keys.get(6L));
@@ -179,7 +221,7 @@ class RaveTaskTest {
     assertFalse(keys.get(7L).contains("kl"), "phase 2 has no KL: " + keys.get(7L));
 
     // Stopped at step 4 (phase 1), resumed to 12 (through the boundary at 6).
-    RunSettings b = RunSettings.builder(tmp.resolve("b")).steps(12).threads(1).every(0).build();
+    RunSettings b = RunSettings.builder(dirB).steps(12).threads(1).every(0).build();
     try (RaveTask task = new RaveTask(c, train, null, 7)) {
       Trainer t = new Trainer(b, Progress.SILENT);
       TrainOutcome o =
@@ -196,15 +238,23 @@ class RaveTaskTest {
                   }));
       assertTrue(o.interrupted());
       assertEquals(4, o.steps());
+      skipped += task.skippedUpdates();
     }
     try (RaveTask task = new RaveTask(c, train, null, 7)) {
       TrainOutcome o =
           new Trainer(b.toBuilder().resume(true).build(), Progress.SILENT).fit(task, List.of());
       assertEquals(12, o.steps());
+      skipped += task.skippedUpdates();
     }
-    byte[] wa = Files.readAllBytes(tmp.resolve("a/rave-weights/weights.f32"));
-    byte[] wb = Files.readAllBytes(tmp.resolve("b/rave-weights/weights.f32"));
+    if (skipped > 0) {
+      System.out.println(
+          "attempt " + attempt + ": " + skipped + " update(s) skipped; the comparison is repeated");
+      return false;
+    }
+    byte[] wa = Files.readAllBytes(dirA.resolve("rave-weights/weights.f32"));
+    byte[] wb = Files.readAllBytes(dirB.resolve("rave-weights/weights.f32"));
     assertArrayEquals(wa, wb, "resumed weights differ from an uninterrupted run");
+    return true;
   }
 
   /**
