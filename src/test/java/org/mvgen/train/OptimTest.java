@@ -15,6 +15,28 @@ class OptimTest {
     Torch.load();
   }
 
+  /** An update with non-finite gradients is skipped and counted; the weights stay as they were. */
+  @Test
+  void nonFiniteGradientsSkipTheUpdate() {
+    Tensor w = Torch.tensor(new float[] {1, 2, 3}, 3).requires_grad_(true);
+    try (Optim o =
+        new Optim("a", Map.of("w", w), Optim.Settings.adam(), Schedule.constant(0.1, 0))) {
+      o.prepare(0, 10);
+      o.zeroGrad();
+      torch.sum(w.mul(new org.bytedeco.pytorch.Scalar(Double.NaN))).backward();
+      org.junit.jupiter.api.Assertions.assertFalse(o.step());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          new float[] {1, 2, 3}, Torch.floats(w.detach()));
+      assertEquals(1, o.skipped());
+      assertEquals(0, o.updates());
+      o.zeroGrad();
+      torch.sum(w.mul(w)).backward();
+      org.junit.jupiter.api.Assertions.assertTrue(o.step());
+      assertEquals(1, o.updates());
+      assertEquals(0.9f, Torch.floats(w.detach())[0], 1e-6f);
+    }
+  }
+
   /** One Adam step moves every weight by the learning rate the schedule gives for that step. */
   @Test
   void theScheduledLearningRateIsTheOneApplied() {

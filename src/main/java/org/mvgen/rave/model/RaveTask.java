@@ -65,8 +65,6 @@ public final class RaveTask implements TrainingTask {
   /** Band samples cut from each end before the multiband distance ({@code multibandCrop}). */
   private int[] crop = {0, 0};
 
-  private long skipped;
-
   private Device device;
   private Augmentation augmentation = Augmentation.NONE;
   private String pcaProblem;
@@ -240,8 +238,8 @@ public final class RaveTask implements TrainingTask {
         double dv = d.item_double();
         out.put("distance", distance.item_double());
         out.put("discriminator", dv);
-        if (Double.isFinite(dv) && gradientsFinite(discOptim, step)) {
-          discOptim.step();
+        if (Double.isFinite(dv)) {
+          discOptim.step(); // skipped when the gradients are not finite (Optim#step)
         }
         return out;
       }
@@ -277,9 +275,7 @@ public final class RaveTask implements TrainingTask {
       double v = loss.item_double();
       out.put("loss", v);
       if (Double.isFinite(v) && Double.isFinite(out.get("distance"))) {
-        if (gradientsFinite(generator, step)) {
-          generator.step();
-        }
+        generator.step(); // skipped when the gradients are not finite (Optim#step)
       }
       return out;
     }
@@ -317,44 +313,9 @@ public final class RaveTask implements TrainingTask {
     return c;
   }
 
-  /**
-   * Whether every gradient of {@code o}'s parameters is finite. A finite loss can still come back
-   * with non-finite gradients; one such update would turn every weight it touches into NaN and end
-   * the run. Such an update is skipped, counted ({@link #skippedUpdates}) and logged. (On the
-   * 2-core VM mvgen is developed on, under CPU contention, oneDNN's AVX-512 kernels returned NaN
-   * gradients for a finite loss in 4 of 60 identical 12-step runs and never with oneDNN limited to
-   * AVX2, 0 of 72: a platform fault a long run must survive.)
-   */
-  private boolean gradientsFinite(Optim o, long step) {
-    if (!finiteGradients(o)) {
-      skipped++;
-      if (skipped <= 3 || skipped % 100 == 0) {
-        LOG.warn(
-            "RAVE step {}: the {} gradients are not finite (the loss was); the update is"
-                + " skipped ({} so far in this process).",
-            step,
-            o.name(),
-            skipped);
-      }
-      return false;
-    }
-    return true;
-  }
-
-  /** Whether every defined gradient of {@code o}'s parameters is finite. */
-  static boolean finiteGradients(Optim o) {
-    for (Tensor p : o.parameters().values()) {
-      Tensor g = p.grad();
-      if (g != null && !g.isNull() && g.defined() && !torch.isfinite(g).all().item_bool()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Updates skipped for non-finite gradients in this process. */
+  /** Updates skipped for non-finite gradients in this process ({@link Optim#step}). */
   public long skippedUpdates() {
-    return skipped;
+    return generator.skipped() + discOptim.skipped();
   }
 
   /** Whether the discriminator's parameters take gradients (not during generator steps). */
