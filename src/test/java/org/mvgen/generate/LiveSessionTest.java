@@ -381,7 +381,14 @@ class LiveSessionTest {
     // over two frame periods in CI now and then, which is start-up, not falling behind.
     keepingUp(0.5);
     LiveSession.Result r = keepingUp(3.0);
-    assertEquals(0, r.skipped(), r.toString());
+    if (r.skipped() > 0) {
+      // One more session when the first skipped frames: a pipeline that keeps up can still be
+      // descheduled for a few frame periods on a loaded 2-core VM (once in a full CI run: 12
+      // frames in one burst), while one that falls behind skips in every session.
+      LiveSession.Result first = r;
+      r = keepingUp(3.0);
+      assertEquals(0, r.skipped(), "second session " + r + "; first " + first);
+    }
     assertEquals(0, r.droppedSamples(), r.toString());
   }
 
