@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.AdamW;
@@ -32,6 +33,8 @@ import org.bytedeco.pytorch.global.torch;
  * #step} around its backward pass. Not thread-safe.
  */
 public final class Optim implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Optim.class);
+
   /** Adam's hyper-parameters; {@code decoupled} makes it AdamW. */
   public record Settings(
       double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
@@ -71,7 +74,6 @@ public final class Optim implements AutoCloseable {
   private double lr;
   private long updates;
   private long skipped;
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Optim.class);
 
   /** An Adam (or AdamW) optimizer named {@code name} over {@code params}. */
   public Optim(String name, Map<String, Tensor> params, Settings s, Schedule schedule) {
@@ -181,15 +183,22 @@ public final class Optim implements AutoCloseable {
     return true;
   }
 
-  /** Whether every defined gradient of the parameters is finite. */
+  /**
+   * Whether every defined gradient of the parameters is finite: one reduction per tensor and one
+   * read of the result (a single device sync on a GPU); the temporaries are freed here.
+   */
   boolean finiteGradients() {
-    for (Tensor p : list) {
-      Tensor g = p.grad();
-      if (g != null && !g.isNull() && g.defined() && !torch.isfinite(g).all().item_bool()) {
-        return false;
+    try (PointerScope scope = new PointerScope()) {
+      List<Tensor> all = new ArrayList<>();
+      for (Tensor p : list) {
+        Tensor g = p.grad();
+        if (g != null && !g.isNull() && g.defined()) {
+          all.add(torch.isfinite(g).all());
+        }
       }
+      return all.isEmpty()
+          || torch.stack(new TensorVector(all.toArray(new Tensor[0]))).all().item_bool();
     }
-    return true;
   }
 
   /** Updates skipped in this process because their gradients were not finite. */
