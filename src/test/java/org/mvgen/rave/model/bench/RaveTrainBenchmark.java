@@ -46,14 +46,7 @@ public final class RaveTrainBenchmark {
     Path out = args.length > 6 ? Path.of(args[6]) : null;
     Torch.load();
     Torch.threads(threads);
-    RaveConfig.Builder b = RaveConfig.named(name).toBuilder();
-    if (example > 0) {
-      b.exampleSize(example);
-    }
-    if (batch > 0) {
-      b.batchSize(batch);
-    }
-    RaveConfig c = b.build();
+    RaveConfig c = config(name, example, batch);
     float[] clip0 = music(c.sampleRate(), Math.max(4 * c.exampleSize(), 10 * c.sampleRate()), 1);
     float[] clip1 = music(c.sampleRate(), clip0.length, 2);
     AudioExamples train = AudioExamples.of(clip0, clip1);
@@ -136,6 +129,18 @@ public final class RaveTrainBenchmark {
       n += t.numel();
     }
     return n;
+  }
+
+  /** The named config with its example size and batch overridden where positive. */
+  static RaveConfig config(String name, int example, int batch) {
+    RaveConfig.Builder b = RaveConfig.named(name).toBuilder();
+    if (example > 0) {
+      b.exampleSize(example);
+    }
+    if (batch > 0) {
+      b.batchSize(batch);
+    }
+    return b.build();
   }
 
   /** Harmonic tones with random pitches and envelopes plus a little noise, in [-1, 1]. */
