@@ -29,19 +29,24 @@ class AllocatorTest {
   /**
    * The point of the settings: a training step's tensors reuse memory instead of faulting in fresh
    * pages. Two child JVMs run the same convolution forward and backward passes, one with the
-   * settings and one at glibc's defaults, and count the page faults of their last passes.
+   * settings and one at glibc's defaults, and count the page faults of their last passes. The
+   * process without them is the one that hints at how to start it (training logs the hint).
    */
   @Test
   void withTheSettingsATrainingStepReusesItsMemory() throws Exception {
     assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "no /proc/self/stat to count faults");
-    long tuned = faults(Allocator.tunables());
-    long plain = faults("");
+    String tunedOut = child(Allocator.tunables());
+    String plainOut = child("");
+    long tuned = value(tunedOut, "faults=");
+    long plain = value(plainOut, "faults=");
     assertTrue(
         tuned * 4 < plain,
         "page faults per pass: " + tuned + " with the settings, " + plain + " without");
+    assertTrue(tunedOut.contains("hint=none"), tunedOut);
+    assertTrue(plainOut.contains("hint=GLIBC_TUNABLES=" + Allocator.tunables()), plainOut);
   }
 
-  private static long faults(String tunables) throws Exception {
+  private static String child(String tunables) throws Exception {
     ProcessBuilder pb =
         new ProcessBuilder(
                 List.of(
@@ -56,9 +61,13 @@ class AllocatorTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
     assertEquals(0, p.exitValue(), out);
+    return out;
+  }
+
+  private static long value(String out, String key) {
     String line =
-        out.lines().filter(l -> l.startsWith("faults=")).findFirst().orElseThrow(() -> fail(out));
-    return Long.parseLong(line.substring("faults=".length()).trim());
+        out.lines().filter(l -> l.startsWith(key)).findFirst().orElseThrow(() -> fail(out));
+    return Long.parseLong(line.substring(key.length()).trim());
   }
 
   private static AssertionError fail(String out) {
@@ -85,6 +94,9 @@ class AllocatorTest {
         torch.leaky_relu(y, new Scalar(0.2)).sum().backward();
       }
       System.out.println("faults=" + (minorFaults() - before) / timed);
+      String hint = Allocator.hint();
+      System.out.println(
+          "hint=" + (hint == null ? "none" : hint.substring(hint.indexOf("GLIBC_TUNABLES="))));
     }
 
     private static long minorFaults() throws Exception {
