@@ -14,9 +14,9 @@ import java.nio.charset.StandardCharsets;
  * above the mmap threshold are mapped and unmapped each time, the heap's top is trimmed), and the
  * kernel zeroes every page on first touch. RAVE training on 2 cores took ~700 000 page faults in 20
  * s, about 40 % of its time. The settings keep freed memory in one heap (mmap threshold at its 32
- * MB maximum, no trimming, one arena) on transparent huge pages: 1.3-2x faster RAVE steps at the
- * same peak memory (BENCHMARKS.md, "Allocator"). Memory a process has freed stays mapped until it
- * exits, which suits mvgen's processes (one job each).
+ * MB maximum, no trimming, one arena) on transparent huge pages: RAVE steps 1.1-4x and decoder
+ * training 2x faster at the same peak memory (BENCHMARKS.md, "Allocator"). Memory a process has
+ * freed stays mapped until it exits, which suits mvgen's processes (one job each).
  */
 public final class Allocator {
   private static final String ENV = "GLIBC_TUNABLES";

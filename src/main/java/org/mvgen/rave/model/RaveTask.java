@@ -288,16 +288,16 @@ public final class RaveTask implements TrainingTask {
   static int[] multibandCrop(RaveNet net, RaveConfig config) throws MvgenException {
     int[] c = net.receptiveField(config.exampleSize());
     int frames = config.exampleSize() / config.bands();
-    int left = frames - c[0] - c[1];
+    int kept = frames - c[0] - c[1];
     int smallest = config.stftSizes().stream().mapToInt(Integer::intValue).min().orElse(0);
-    if (left < Math.max(smallest, frames / 8)) {
+    if (kept < Math.max(smallest, frames / 8)) {
       throw new MvgenException(
           "multibandCrop: the model's receptive field ("
               + c[0]
               + " + "
               + c[1]
               + " band samples) leaves "
-              + Math.max(0, left)
+              + Math.max(0, kept)
               + " of an example's "
               + frames
               + " for the multiband distance. Use a longer exampleSize or set multibandCrop=false"
