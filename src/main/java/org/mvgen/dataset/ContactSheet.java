@@ -6,11 +6,9 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.mvgen.util.AtomicFiles;
 
 /**
@@ -65,9 +63,7 @@ public final class ContactSheet {
     } finally {
       g.dispose();
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ImageIO.write(sheet, "png", bytes);
-    AtomicFiles.writeBytes(png, bytes.toByteArray());
+    AtomicFiles.writeBytes(png, org.mvgen.util.Charts.pngBytes(sheet));
   }
 
   private static void drawWave(

@@ -10,6 +10,7 @@ import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
@@ -32,11 +33,10 @@ public record ImageCodec(int size, int jpegQuality) {
   public byte[] encode(byte[] rgb) {
     BufferedImage img = toImage(rgb, size);
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(size * size / 2);
       if (jpegQuality == 0) {
-        ImageIO.write(img, "png", bytes);
-        return bytes.toByteArray();
+        return org.mvgen.util.Charts.pngBytes(img);
       }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(size * size / 2);
       Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg");
       ImageWriter w = it.next();
       try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
@@ -56,8 +56,16 @@ public record ImageCodec(int size, int jpegQuality) {
 
   /** Decodes a stored image back to packed RGB; fails if it is not {@code size}². */
   public static byte[] decode(byte[] encoded, int size) throws IOException {
-    BufferedImage img = ImageIO.read(new ByteArrayInputStream(encoded));
+    // Through a memory-cached stream: ImageIO.read of an InputStream caches in a temporary file
+    // whose stream a JVM shutdown hook closes, so a loader thread decoding while Ctrl-C stopped a
+    // training reported the dataset as damaged ("Caught exception during read"), and each frame
+    // decoded went through a temporary file.
+    // ImageIO.read closes the stream it was given, except when no reader took it.
+    MemoryCacheImageInputStream in =
+        new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+    BufferedImage img = ImageIO.read(in);
     if (img == null) {
+      in.close();
       throw new IOException("not a JPEG or PNG image");
     }
     if (img.getWidth() != size || img.getHeight() != size) {

@@ -166,16 +166,22 @@ public final class Charts {
     return String.format("%.3g", v);
   }
 
-  /**
-   * Writes an image as PNG, atomically. It encodes through a memory-cached stream: {@code
-   * ImageIO.write} to an {@code OutputStream} caches in a temporary file whose stream a JVM
-   * shutdown hook closes, so a PNG written while Ctrl-C saves a training run failed with "closed".
-   */
+  /** Writes an image as PNG, atomically ({@link #pngBytes}). */
   public static void writePng(Path file, BufferedImage img) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
+    AtomicFiles.writeBytes(file, pngBytes(img));
+  }
+
+  /**
+   * An image as PNG bytes, encoded through a memory-cached stream: {@code ImageIO.write} to an
+   * {@code OutputStream} caches in a temporary file whose stream a JVM shutdown hook closes, so a
+   * PNG written while Ctrl-C saves a training run failed with "closed". (Reading has the same trap:
+   * see {@code dataset.ImageCodec#decode}.)
+   */
+  public static byte[] pngBytes(BufferedImage img) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
     try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
@@ -184,6 +190,6 @@ public final class Charts {
     } finally {
       writer.dispose();
     }
-    AtomicFiles.writeBytes(file, out.toByteArray());
+    return out.toByteArray();
   }
 }
